@@ -1,0 +1,100 @@
+package dev.wharf.runtime;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.wharf.runtime.exec.CommandRunner;
+import dev.wharf.runtime.exec.ExecResource;
+import dev.wharf.runtime.exec.OomKillCounter;
+import dev.wharf.runtime.files.FilesResource;
+import dev.wharf.runtime.files.UsageResource;
+import dev.wharf.runtime.files.Workspace;
+import dev.wharf.runtime.files.WorkspaceFiles;
+import dev.wharf.runtime.files.WorkspaceUsage;
+import dev.wharf.runtime.http.BearerAuthentication;
+import dev.wharf.runtime.http.Router;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** The running daemon: wires the endpoints together and owns the server and its threads. */
+public final class Daemon implements AutoCloseable {
+
+    /** Where the control plane puts the token, and the variable commands must never see. */
+    public static final String TOKEN_VARIABLE = "WHARF_SANDBOX_TOKEN";
+
+    /**
+     * Requests served at once; an exec holds its thread for the command's whole run, so this is
+     * also the number of commands that can run at the same time. Threads start only when needed.
+     */
+    static final int REQUEST_THREADS = 32;
+    /** Connections the kernel queues while every request thread is busy. */
+    static final int CONNECTION_BACKLOG = 64;
+    /** On shutdown, how long requests in flight may take to finish before the server closes. */
+    static final int STOP_GRACE_SECONDS = 1;
+    private static final String ANY_ADDRESS = "0.0.0.0";
+
+    private final HttpServer server;
+    private final ExecutorService requestThreads;
+    private final ExecutorService outputReaders;
+    private final CommandRunner commands;
+
+    private Daemon(HttpServer server, ExecutorService requestThreads, ExecutorService outputReaders,
+                   CommandRunner commands) {
+        this.server = server;
+        this.requestThreads = requestThreads;
+        this.outputReaders = outputReaders;
+        this.commands = commands;
+    }
+
+    /**
+     * @param token null to serve without authentication
+     */
+    public static Daemon start(int port, Path workspaceRoot, String token) throws IOException {
+        Files.createDirectories(workspaceRoot);
+        Workspace workspace = new Workspace(workspaceRoot);
+        ExecutorService outputReaders = Executors.newCachedThreadPool(NamedThreads.background("wharf-exec-output"));
+        CommandRunner commands = new CommandRunner(workspace, OomKillCounter.ofOwnCgroup(), outputReaders,
+                Set.of(TOKEN_VARIABLE));
+        FilesResource files = new FilesResource(new WorkspaceFiles(workspace));
+        UsageResource usage = new UsageResource(new WorkspaceUsage(workspace));
+        ExecResource exec = new ExecResource(commands);
+        HealthResource health = new HealthResource(RuntimeVersion.current(), workspace.root().toString());
+
+        Router router = new Router(token == null ? BearerAuthentication.disabled() : BearerAuthentication.requiring(token))
+                .publicRoute("GET", "/health", health::health)
+                .route("POST", "/exec", exec::exec)
+                .route("GET", "/files", files::list)
+                .route("DELETE", "/files", files::delete)
+                .route("GET", "/files/content", files::download)
+                .route("PUT", "/files/content", files::upload)
+                .route("GET", "/usage", usage::usage);
+
+        HttpServer server = HttpServer.create(new InetSocketAddress(ANY_ADDRESS, port), CONNECTION_BACKLOG);
+        ExecutorService requestThreads = Executors.newFixedThreadPool(REQUEST_THREADS,
+                NamedThreads.workers("wharf-http"));
+        server.setExecutor(requestThreads);
+        server.createContext("/", router);
+        server.start();
+        return new Daemon(server, requestThreads, outputReaders, commands);
+    }
+
+    /** The port actually bound, which differs from the requested one when that was 0. */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** Stops accepting requests, kills commands still running, and releases the threads. */
+    @Override
+    public void close() {
+        commands.close();
+        // A command can be mid-start, not yet known to the runner, when SIGTERM arrives; as the
+        // sandbox's main process the daemon owns every process below it, so sweep them all.
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        server.stop(STOP_GRACE_SECONDS);
+        requestThreads.shutdownNow();
+        outputReaders.shutdownNow();
+    }
+}

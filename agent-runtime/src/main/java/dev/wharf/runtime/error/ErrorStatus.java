@@ -1,0 +1,29 @@
+package dev.wharf.runtime.error;
+
+/**
+ * The google.rpc canonical codes this daemon answers with, each bound to the HTTP status the
+ * control plane sees. The envelope always carries both, and they always agree.
+ */
+public enum ErrorStatus {
+    INVALID_ARGUMENT(400),
+    /** Used instead of 409 for "is a directory" style conflicts: clients retry 409. */
+    FAILED_PRECONDITION(400),
+    UNAUTHENTICATED(401),
+    PERMISSION_DENIED(403),
+    NOT_FOUND(404),
+    /** A known route called with a method it does not serve. */
+    UNIMPLEMENTED(405),
+    /** A request body or an upload that does not fit. */
+    RESOURCE_EXHAUSTED(413),
+    INTERNAL(500);
+
+    private final int httpStatus;
+
+    ErrorStatus(int httpStatus) {
+        this.httpStatus = httpStatus;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.wharf.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Turns every failure into the contract's error envelope. Nothing else writes error bodies for JAX-RS. */
+public class ApiExceptionMappers {
+    private static final Logger LOG = Logger.getLogger(ApiExceptionMappers.class);
+
+    @ServerExceptionMapper
+    public Response api(ApiException e) {
+        return respond(e.status(), e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response malformedJson(JsonProcessingException e) {
+        return respond(ApiStatus.INVALID_ARGUMENT, "Invalid JSON body: " + jsonProblem(e));
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e) {
+        return respond(ApiStatus.NOT_FOUND, "No such resource or route");
+    }
+
+    @ServerExceptionMapper
+    public Response notAllowed(NotAllowedException e) {
+        return respond(ApiStatus.NOT_FOUND, "This route does not support that method");
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int code = e.getResponse().getStatus();
+        if (code == 415) {
+            return respond(ApiStatus.INVALID_ARGUMENT, "Unsupported content type; send application/json");
+        }
+        if (code >= 400 && code < 500) {
+            return respond(ApiStatus.INVALID_ARGUMENT, "Bad request");
+        }
+        LOG.error("Request failed", e);
+        return respond(ApiStatus.INTERNAL, "Internal error");
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e) {
+        if (e.getCause() instanceof ApiException api) {
+            return api(api);
+        }
+        LOG.error("Unhandled failure", e);
+        return respond(ApiStatus.INTERNAL, "Internal error");
+    }
+
+    /** Names the offending field without leaking class names from the binder. */
+    private static String jsonProblem(JsonProcessingException e) {
+        if (e instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
+            StringBuilder path = new StringBuilder();
+            mismatch.getPath().forEach(ref -> {
+                if (ref.getFieldName() != null) {
+                    path.append(path.isEmpty() ? "" : ".").append(ref.getFieldName());
+                } else {
+                    path.append('[').append(ref.getIndex()).append(']');
+                }
+            });
+            return "field '" + path + "' has the wrong type";
+        }
+        return e.getOriginalMessage();
+    }
+
+    static Response respond(ApiStatus status, String message) {
+        return Response.status(status.httpStatus())
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(ErrorBody.of(status, message))
+                .build();
+    }
+}

@@ -1,0 +1,46 @@
+package dev.wharf.environment;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Environment lifetimes, command limits and housekeeping cadence. */
+@ConfigMapping(prefix = "wharf.environment")
+public interface EnvironmentConfig {
+
+    /** An active environment unused for this long expires: its container is removed, its files kept. */
+    @WithDefault("30m")
+    Duration idleTtl();
+
+    /** How long the files of an expired or failed environment are kept before they are deleted. */
+    @WithDefault("7d")
+    Duration filesRetention();
+
+    /** How often expiry, purge and the Docker-versus-database reconciliation run. */
+    @WithDefault("15s")
+    String reconcileInterval();
+
+    /** A provisioning row older than this without a live owner is treated as abandoned by a crashed control plane. */
+    @WithDefault("5m")
+    Duration provisioningAbandonedAfter();
+
+    /** Command timeout when the exec request names none. */
+    @WithDefault("60s")
+    Duration execDefaultTimeout();
+
+    /** The longest timeout an exec request may ask for. */
+    @WithDefault("1h")
+    Duration execMaxTimeout();
+
+    /** Captured bytes per stream (stdout, stderr) per exec; the rest is dropped and flagged as truncated. */
+    @WithDefault("1048576")
+    int execMaxOutputBytes();
+
+    /** Longest a single file download or upload may stay idle. */
+    @WithDefault("5m")
+    Duration transferIdleTimeout();
+
+    /** Largest file a single upload may carry. */
+    @WithDefault("5g")
+    String maxUploadSize();
+}

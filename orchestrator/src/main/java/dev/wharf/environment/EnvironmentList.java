@@ -1,0 +1,7 @@
+package dev.wharf.environment;
+
+import java.util.List;
+
+/** A page of environments, newest first. */
+public record EnvironmentList(List<EnvironmentView> environments, String nextPageToken) {
+}

@@ -1,0 +1,146 @@
+package dev.wharf.environment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wharf.api.ApiException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Validates request bodies into what the sandbox is asked to do; every refusal names the field. */
+final class EnvironmentRequests {
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final String RESERVED_PREFIX = "WHARF_";
+    static final String NETWORK_DISABLED = "disabled";
+
+    private EnvironmentRequests() {
+    }
+
+    static Map<String, String> envVars(Map<String, String> env, String field) {
+        if (env == null) {
+            return Map.of();
+        }
+        env.forEach((name, value) -> {
+            if (!ENV_NAME.matcher(name).matches()) {
+                throw ApiException.invalidArgument(field + ": '" + name + "' is not a valid variable name");
+            }
+            if (name.startsWith(RESERVED_PREFIX)) {
+                throw ApiException.invalidArgument(field + ": names starting with WHARF_ are reserved");
+            }
+            if (value == null) {
+                throw ApiException.invalidArgument(field + "." + name + " must be a string");
+            }
+        });
+        return env;
+    }
+
+    static String network(JsonNode network) {
+        if (network == null || network.isNull()) {
+            return NETWORK_DISABLED;
+        }
+        if (network.isTextual() && NETWORK_DISABLED.equals(network.asText())) {
+            return NETWORK_DISABLED;
+        }
+        if (network.isObject() && network.has("allowlist")) {
+            throw ApiException.invalidArgument(
+                    "network: allowlists are not available on this Wharf yet; sandboxes run with network \"disabled\"");
+        }
+        throw ApiException.invalidArgument("network must be \"disabled\" or {\"allowlist\": [...]}");
+    }
+
+    /** Decodes inline sources to the bytes to write, refusing anything that is not inline. */
+    static List<DecodedSource> sources(List<CreateEnvironmentRequest.Source> sources) {
+        if (sources == null) {
+            return List.of();
+        }
+        return sources.stream().map(source -> {
+            if (source == null || !"inline".equals(source.type())) {
+                throw ApiException.invalidArgument("sources[].type must be \"inline\"");
+            }
+            if (source.target() == null || source.target().isBlank()) {
+                throw ApiException.invalidArgument("sources[].target is required");
+            }
+            String content = source.content() == null ? "" : source.content();
+            String encoding = source.encoding() == null ? "utf-8" : source.encoding().toLowerCase();
+            byte[] bytes = switch (encoding) {
+                case "utf-8", "utf8", "text" -> content.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                case "base64" -> {
+                    try {
+                        yield Base64.getDecoder().decode(content);
+                    } catch (IllegalArgumentException e) {
+                        throw ApiException.invalidArgument("sources[" + source.target() + "].content is not valid base64");
+                    }
+                }
+                default -> throw ApiException.invalidArgument("sources[].encoding must be \"utf-8\" or \"base64\"");
+            };
+            return new DecodedSource(stripWorkspacePrefix(source.target()), bytes);
+        }).toList();
+    }
+
+    record DecodedSource(String target, byte[] content) {
+    }
+
+    /** Builds the daemon's exec request, applying the default and maximum timeouts. */
+    static JsonObject exec(ExecRequest request, EnvironmentConfig config) {
+        if (request == null || request.command() == null) {
+            throw ApiException.invalidArgument("command is required: a bash string or a list of arguments");
+        }
+        JsonNode command = request.command();
+        Object daemonCommand;
+        if (command.isTextual() && !command.asText().isBlank()) {
+            daemonCommand = command.asText();
+        } else if (command.isArray() && command.size() > 0) {
+            JsonArray argv = new JsonArray();
+            command.forEach(arg -> {
+                if (!arg.isTextual()) {
+                    throw ApiException.invalidArgument("command: every argument must be a string");
+                }
+                argv.add(arg.asText());
+            });
+            daemonCommand = argv;
+        } else {
+            throw ApiException.invalidArgument("command must be a non-empty string or a non-empty list of strings");
+        }
+        Duration timeout = execTimeout(request.timeoutSeconds(), config);
+        JsonObject daemonRequest = new JsonObject()
+                .put("command", daemonCommand)
+                .put("timeout_seconds", timeout.toMillis() / 1000.0)
+                .put("max_output_bytes", config.execMaxOutputBytes());
+        if (request.cwd() != null && !request.cwd().isBlank()) {
+            daemonRequest.put("cwd", stripWorkspacePrefix(request.cwd()));
+        }
+        Map<String, String> env = envVars(request.env(), "env");
+        if (!env.isEmpty()) {
+            daemonRequest.put("env", new JsonObject(Map.copyOf(env)));
+        }
+        return daemonRequest;
+    }
+
+    static Duration execTimeout(Double seconds, EnvironmentConfig config) {
+        if (seconds == null) {
+            return config.execDefaultTimeout();
+        }
+        if (seconds.isNaN() || seconds <= 0) {
+            throw ApiException.invalidArgument("timeout_seconds must be positive");
+        }
+        Duration requested = Duration.ofMillis(Math.round(seconds * 1000));
+        if (requested.compareTo(config.execMaxTimeout()) > 0) {
+            throw ApiException.invalidArgument("timeout_seconds may be at most " + config.execMaxTimeout().toSeconds());
+        }
+        return requested;
+    }
+
+    /**
+     * Paths are relative to /workspace. A caller that spells the workspace out ({@code /workspace/a.csv})
+     * means the same file; any other absolute path is left for the daemon to refuse.
+     */
+    static String stripWorkspacePrefix(String path) {
+        if (path == null || path.equals("/workspace")) {
+            return "";
+        }
+        return path.startsWith("/workspace/") ? path.substring("/workspace/".length()) : path;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.wharf.environment;
+
+import dev.wharf.api.ApiException;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+
+/**
+ * Environments over HTTP, under /v1 and /v1beta. File bytes (download with {@code alt=media}, upload) stream
+ * through {@link EnvironmentTransferRoutes} instead, so they are never held in memory.
+ */
+@Path("/{version: v1|v1beta}/environments")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Environments")
+public class EnvironmentResource {
+    private static final String EXEC_SUFFIX = ":exec";
+
+    private final EnvironmentService environments;
+
+    public EnvironmentResource(EnvironmentService environments) {
+        this.environments = environments;
+    }
+
+    @POST
+    @Operation(summary = "Create an environment: a sandbox with a persistent /workspace")
+    public Uni<EnvironmentView> create(CreateEnvironmentRequest request) {
+        return environments.create(request).map(EnvironmentView::of);
+    }
+
+    @GET
+    @Operation(summary = "List environments, newest first")
+    public Uni<EnvironmentList> list(@RestQuery("page_size") Integer pageSize,
+                                     @RestQuery("page_token") String pageToken) {
+        return environments.list(pageSize, pageToken);
+    }
+
+    @GET
+    @Path("{id}")
+    @Operation(summary = "Get an environment")
+    public Uni<EnvironmentView> get(@RestPath String id) {
+        return environments.get(id).map(EnvironmentView::of);
+    }
+
+    @DELETE
+    @Path("{id}")
+    @Operation(summary = "Delete an environment, its sandbox and its files")
+    public Uni<Map<String, Object>> delete(@RestPath String id) {
+        return environments.delete(id).map(done -> Map.of());
+    }
+
+    /** {@code POST /v1/environments/{id}:exec}: the custom-method form of the public API. */
+    @POST
+    @Path("{target}")
+    @Operation(summary = "Run a command in the environment ({id}:exec)")
+    public Uni<ExecResult> exec(@RestPath String target, ExecRequest request) {
+        if (!target.endsWith(EXEC_SUFFIX) || target.length() == EXEC_SUFFIX.length()) {
+            throw ApiException.notFound("unknown method " + target + "; did you mean {id}:exec?");
+        }
+        if (request == null) {
+            throw ApiException.invalidArgument("a JSON body with command is required");
+        }
+        return environments.exec(target.substring(0, target.length() - EXEC_SUFFIX.length()), request);
+    }
+
+    @GET
+    @Path("{id}/files")
+    @Operation(summary = "List the workspace root")
+    public Uni<FileList> root(@RestPath String id, @RestQuery boolean recursive,
+                              @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
+        return environments.listFiles(id, "", recursive, pageSize, pageToken);
+    }
+
+    @GET
+    @Path("{id}/files/{path: .+}")
+    @Operation(summary = "A file's metadata or a directory's listing (bytes with alt=media)")
+    public Uni<FileList> files(@RestPath String id, @RestPath String path, @RestQuery boolean recursive,
+                               @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
+        return environments.listFiles(id, path, recursive, pageSize, pageToken);
+    }
+}

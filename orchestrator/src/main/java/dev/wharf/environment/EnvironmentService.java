@@ -1,0 +1,323 @@
+package dev.wharf.environment;
+
+import dev.wharf.api.ApiException;
+import dev.wharf.api.PageToken;
+import dev.wharf.api.ResourceIds;
+import dev.wharf.platform.BlockingCalls;
+import dev.wharf.sandbox.SandboxConfig;
+import dev.wharf.sandbox.SandboxDaemonClient;
+import dev.wharf.sandbox.SandboxException;
+import dev.wharf.sandbox.SandboxFailure;
+import dev.wharf.sandbox.SandboxHandle;
+import dev.wharf.sandbox.SandboxMetrics;
+import dev.wharf.sandbox.SandboxProvider;
+import dev.wharf.sandbox.SandboxSpec;
+import dev.wharf.sandbox.SandboxUnreachableException;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.streams.ReadStream;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Environment lifecycle and use. Slow work (Docker) never runs inside a transaction: a row is claimed by a
+ * conditional update and committed, the sandbox is started or removed, and the outcome is written by a second
+ * conditional update that loses gracefully if someone else moved the row meanwhile.
+ */
+@ApplicationScoped
+public class EnvironmentService {
+    private static final Logger LOG = Logger.getLogger(EnvironmentService.class);
+    private static final int TOKEN_CHARS = 32;
+
+    private final EnvironmentRepository repository;
+    private final SandboxProvider provider;
+    private final SandboxDaemonClient daemon;
+    private final BlockingCalls blocking;
+    private final EnvironmentConfig config;
+    private final SandboxConfig sandboxConfig;
+    private final SandboxMetrics metrics;
+    private final Clock clock;
+
+    public EnvironmentService(EnvironmentRepository repository, SandboxProvider provider, SandboxDaemonClient daemon,
+                              BlockingCalls blocking, EnvironmentConfig config, SandboxConfig sandboxConfig,
+                              SandboxMetrics metrics, Clock clock) {
+        this.repository = repository;
+        this.provider = provider;
+        this.daemon = daemon;
+        this.blocking = blocking;
+        this.config = config;
+        this.sandboxConfig = sandboxConfig;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    public Uni<Environment> create(CreateEnvironmentRequest request) {
+        CreateEnvironmentRequest body = request == null ? new CreateEnvironmentRequest(null, null, null) : request;
+        var envVars = EnvironmentRequests.envVars(body.env(), "env");
+        String network = EnvironmentRequests.network(body.network());
+        List<EnvironmentRequests.DecodedSource> sources = EnvironmentRequests.sources(body.sources());
+        Instant now = clock.instant();
+        Environment env = new Environment();
+        env.id = ResourceIds.newId("env");
+        env.status = EnvironmentStatus.PROVISIONING;
+        env.createdAt = now;
+        env.updatedAt = now;
+        env.lastAccessedAt = now;
+        env.sandboxToken = ResourceIds.randomToken(TOKEN_CHARS);
+        env.volumeName = "wharf-ws-" + env.id;
+        env.network = network;
+        env.envVars = new HashMap<>(envVars);
+        return Panache.withTransaction(() -> repository.persist(env))
+                .chain(saved -> provision(env, sources));
+    }
+
+    public Uni<Environment> get(String id) {
+        return find(id);
+    }
+
+    public Uni<EnvironmentList> list(Integer pageSize, String pageToken) {
+        int size = PageToken.pageSize(pageSize);
+        PageToken after = pageToken == null || pageToken.isBlank() ? null : PageToken.decode(pageToken);
+        return Panache.withSession(() -> repository.page(after == null ? null : after.created(),
+                        after == null ? null : after.id(), size))
+                .map(rows -> {
+                    List<Environment> page = rows.size() > size ? rows.subList(0, size) : rows;
+                    String next = rows.size() > size
+                            ? new PageToken(page.get(size - 1).createdAt, page.get(size - 1).id).encode() : null;
+                    return new EnvironmentList(page.stream().map(EnvironmentView::of).toList(), next);
+                });
+    }
+
+    /** Deletes the sandbox, its files and the record. Idempotent for the caller: a second call is a 404. */
+    public Uni<Void> delete(String id) {
+        return find(id).chain(env -> Panache.withTransaction(() -> repository.markDeleting(id, clock.instant()))
+                .chain(claimed -> claimed ? removeEverything(env) : Uni.createFrom().failure(notFound(id))));
+    }
+
+    /** Removes container, volume and row of an environment already marked deleting; retried by the reconciler. */
+    Uni<Void> removeEverything(Environment env) {
+        return blocking.run(() -> {
+                    if (env.containerId != null) {
+                        provider.remove(env.containerId);
+                    }
+                    provider.removeWorkspace(env.volumeName);
+                    return null;
+                })
+                .chain(() -> Panache.withTransaction(() -> repository.removeDeleted(env.id)))
+                .onFailure().invoke(e -> LOG.warnf("deletion of %s unfinished, the reconciler retries: %s",
+                        env.id, e.getMessage()))
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    public Uni<ExecResult> exec(String id, ExecRequest request) {
+        JsonObject daemonRequest = EnvironmentRequests.exec(request, config);
+        Duration timeout = EnvironmentRequests.execTimeout(request.timeoutSeconds(), config);
+        return ensureRunning(id).chain(sandbox -> {
+            Timer.Sample sample = metrics.startExec();
+            return daemon.exec(sandbox.address(), sandbox.token(), daemonRequest, timeout)
+                    .onFailure(SandboxUnreachableException.class).recoverWithUni(e -> sandboxStopped(sandbox, e))
+                    .map(ExecResult::fromDaemon)
+                    .invoke(result -> metrics.execFinished(sample, result.timedOut(), result.oomKilled()))
+                    .call(() -> recordUse(sandbox, true));
+        });
+    }
+
+    public Uni<FileList> listFiles(String id, String path, boolean recursive, Integer pageSize, String pageToken) {
+        String relative = EnvironmentRequests.stripWorkspacePrefix(path);
+        int size = PageToken.pageSize(pageSize);
+        int offset = FileListCursor.decode(pageToken);
+        return ensureRunning(id).chain(sandbox -> daemon.listFiles(sandbox.address(), sandbox.token(), relative, recursive)
+                .onFailure(SandboxUnreachableException.class).recoverWithUni(e -> sandboxStopped(sandbox, e))
+                .call(() -> recordUse(sandbox, false))
+                .map(json -> {
+                    JsonArray files = json.getJsonArray("files", new JsonArray());
+                    List<FileEntry> entries = new ArrayList<>();
+                    for (int i = offset; i < files.size() && entries.size() < size; i++) {
+                        entries.add(FileEntry.fromDaemon(files.getJsonObject(i)));
+                    }
+                    int next = offset + entries.size();
+                    return new FileList(entries, next < files.size() ? FileListCursor.encode(next) : null);
+                }));
+    }
+
+    /** Opens a file's bytes for streaming to the caller; the caller pipes and closes the response. */
+    public Uni<HttpClientResponse> openFile(String id, String path) {
+        String relative = EnvironmentRequests.stripWorkspacePrefix(path);
+        return ensureRunning(id).chain(sandbox -> daemon.openFile(sandbox.address(), sandbox.token(), relative,
+                        config.transferIdleTimeout())
+                .onFailure(SandboxUnreachableException.class).recoverWithUni(e -> sandboxStopped(sandbox, e))
+                .call(() -> recordUse(sandbox, false)));
+    }
+
+    /** Streams an upload into the workspace; the body must be paused until this subscribes. */
+    public Uni<FileEntry> writeFile(String id, String path, ReadStream<Buffer> body, Long contentLength) {
+        String relative = EnvironmentRequests.stripWorkspacePrefix(path);
+        if (relative.isBlank()) {
+            return Uni.createFrom().failure(ApiException.invalidArgument("a file path is required"));
+        }
+        return ensureRunning(id).chain(sandbox -> daemon.writeFile(sandbox.address(), sandbox.token(), relative, body,
+                        contentLength, config.transferIdleTimeout())
+                .onFailure(SandboxUnreachableException.class).recoverWithUni(e -> sandboxStopped(sandbox, e))
+                .call(() -> recordUse(sandbox, true))
+                .map(FileEntry::fromDaemon));
+    }
+
+    /**
+     * The sandbox of an environment, started if it is not running: an expired or failed environment is resumed
+     * on its workspace volume, so its files are there again.
+     */
+    public Uni<RunningSandbox> ensureRunning(String id) {
+        return find(id).chain(env -> switch (env.status) {
+            case ACTIVE -> Uni.createFrom().item(running(env));
+            case EXPIRED, FAILED -> Panache.withTransaction(() -> repository.claimForResume(id, clock.instant()))
+                    .chain(claimed -> claimed ? provision(env, List.of()).map(EnvironmentService::running)
+                            : Uni.createFrom().failure(ApiException.failedPrecondition(
+                                    "environment " + id + " is being resumed by another request; retry")));
+            case PROVISIONING -> Uni.createFrom().failure(ApiException.failedPrecondition(
+                    "environment " + id + " is starting; retry shortly"));
+            case DELETING -> Uni.createFrom().failure(notFound(id));
+        });
+    }
+
+    private Uni<Environment> provision(Environment env, List<EnvironmentRequests.DecodedSource> sources) {
+        Timer.Sample sample = metrics.startCreate();
+        SandboxSpec spec = new SandboxSpec(env.id, env.volumeName, env.sandboxToken,
+                env.envVars == null ? java.util.Map.of() : env.envVars);
+        return blocking.run(() -> provider.start(spec))
+                .chain(handle -> daemon.awaitReady(handle.daemonAddress(), sandboxConfig.readyTimeout())
+                        .onFailure().recoverWithUni(e -> notReady(handle, e))
+                        .chain(() -> writeSources(handle, env.sandboxToken, sources))
+                        .chain(() -> activate(env, handle))
+                        .onFailure().call(() -> blocking.run(() -> {
+                            provider.remove(handle.containerId());
+                            return null;
+                        })))
+                .invoke(() -> metrics.createFinished(sample, "success"))
+                .onFailure().call(e -> {
+                    metrics.createFinished(sample, "failure");
+                    return e instanceof ApiException ? Uni.createFrom().voidItem() : recordStartFailure(env, e);
+                })
+                .onFailure(failure -> !(failure instanceof ApiException)).transform(e -> ApiException.unavailable(
+                        "the sandbox for environment " + env.id + " could not be started: " + e.getMessage()));
+    }
+
+    /** The daemon never answered: report why the container stopped, or that it hung. */
+    private Uni<Void> notReady(SandboxHandle handle, Throwable cause) {
+        return blocking.run(() -> provider.inspect(handle.containerId()))
+                .chain(state -> {
+                    SandboxFailure failure = state.filter(s -> s.running())
+                            .map(s -> new SandboxFailure(SandboxFailure.Reason.START_FAILED, null,
+                                    "sandbox daemon did not answer within " + sandboxConfig.readyTimeout().toSeconds()
+                                            + "s"))
+                            .orElseGet(() -> SandboxFailure.diagnose(state.orElse(null)));
+                    return Uni.createFrom().failure(new SandboxException(failure.message(), failure, cause));
+                });
+    }
+
+    private Uni<Void> writeSources(SandboxHandle handle, String token,
+                                   List<EnvironmentRequests.DecodedSource> sources) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (EnvironmentRequests.DecodedSource source : sources) {
+            chain = chain.chain(() -> daemon.writeFile(handle.daemonAddress(), token, source.target(),
+                    Buffer.buffer(source.content())).replaceWithVoid());
+        }
+        return chain;
+    }
+
+    private Uni<Environment> activate(Environment env, SandboxHandle handle) {
+        Instant now = clock.instant();
+        return Panache.withTransaction(() -> repository.markActive(env.id, handle.containerId(),
+                        handle.daemonAddress(), now, now.plus(config.idleTtl())))
+                .chain(activated -> activated
+                        ? Panache.withSession(() -> repository.findById(env.id))
+                        : Uni.createFrom().failure(notFound(env.id)));
+    }
+
+    private Uni<Void> recordStartFailure(Environment env, Throwable error) {
+        SandboxFailure failure = error instanceof SandboxException sandbox && sandbox.failure() != null
+                ? sandbox.failure()
+                : new SandboxFailure(SandboxFailure.Reason.START_FAILED, null, error.getMessage());
+        metrics.sandboxFailed(failure.reason());
+        Instant now = clock.instant();
+        LOG.warnf("environment %s failed to start: %s", env.id, failure.message());
+        return Panache.withTransaction(() -> repository.markFailed(env.id, failure, now, now.plus(config.filesRetention())))
+                .replaceWithVoid();
+    }
+
+    /**
+     * The daemon stopped answering mid-call. If the container is gone or stopped, the environment is failed
+     * with the engine's diagnosis and the caller told why; a live container means a transient fault.
+     */
+    private <T> Uni<T> sandboxStopped(RunningSandbox sandbox, Throwable cause) {
+        return blocking.run(() -> provider.inspect(sandbox.containerId())).chain(state -> {
+            if (state.isPresent() && state.get().running()) {
+                return Uni.createFrom().failure(ApiException.unavailable(
+                        "sandbox of environment " + sandbox.environmentId() + " did not answer; retry"));
+            }
+            SandboxFailure failure = SandboxFailure.diagnose(state.orElse(null));
+            return markStopped(sandbox.environmentId(), sandbox.containerId(), failure)
+                    .chain(() -> Uni.createFrom().failure(ApiException.unavailable(
+                            "sandbox of environment " + sandbox.environmentId() + " stopped: " + failure.message())));
+        });
+    }
+
+    /** Records a sandbox that died on its own and removes its container; the workspace volume stays. */
+    Uni<Void> markStopped(String environmentId, String containerId, SandboxFailure failure) {
+        Instant now = clock.instant();
+        return Panache.withTransaction(() -> repository.markFailed(environmentId, failure, now,
+                        now.plus(config.filesRetention())))
+                .chain(marked -> {
+                    if (marked) {
+                        metrics.sandboxFailed(failure.reason());
+                        LOG.warnf("environment %s: %s", environmentId, failure.message());
+                    }
+                    return containerId == null ? Uni.createFrom().voidItem() : blocking.run(() -> {
+                        provider.remove(containerId);
+                        return null;
+                    });
+                })
+                .replaceWithVoid();
+    }
+
+    /** Pushes the idle deadline out and, after changes, refreshes the file counts the API shows. */
+    private Uni<Void> recordUse(RunningSandbox sandbox, boolean filesChanged) {
+        Instant now = clock.instant();
+        Uni<Void> touched = Panache.withTransaction(() -> repository.touch(sandbox.environmentId(), now,
+                now.plus(config.idleTtl()))).replaceWithVoid();
+        if (!filesChanged) {
+            return touched;
+        }
+        return touched.chain(() -> daemon.usage(sandbox.address(), sandbox.token()))
+                .chain(usage -> Panache.withTransaction(() -> repository.recordUsage(sandbox.environmentId(),
+                        usage.getLong("file_count", 0L), usage.getLong("size_bytes", 0L))))
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    private Uni<Environment> find(String id) {
+        return Panache.withSession(() -> repository.findById(id))
+                .chain(env -> env == null || env.status == EnvironmentStatus.DELETING
+                        ? Uni.createFrom().failure(notFound(id))
+                        : Uni.createFrom().item(env));
+    }
+
+    private static RunningSandbox running(Environment env) {
+        return new RunningSandbox(env.id, env.containerId, env.sandboxAddress, env.sandboxToken);
+    }
+
+    private static ApiException notFound(String id) {
+        return ApiException.notFound("environment " + id + " not found");
+    }
+}

@@ -1,0 +1,69 @@
+package dev.wharf.sandbox;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** How sandboxes are created and hardened. Every property has a default fit for one Docker host. */
+@ConfigMapping(prefix = "wharf.sandbox")
+public interface SandboxConfig {
+
+    /** Image every sandbox runs. Defaults to the version built from this source tree (sandbox-image/version.sh). */
+    String image();
+
+    /** Names this Wharf in Docker labels, so deployments sharing an engine never reclaim each other's sandboxes. */
+    @WithDefault("default")
+    String deployment();
+
+    /** Docker engine endpoint. */
+    @WithDefault("unix:///var/run/docker.sock")
+    String dockerHost();
+
+    /** Connect timeout for calls to the Docker engine. */
+    @WithDefault("5s")
+    Duration dockerConnectTimeout();
+
+    /** Response timeout for calls to the Docker engine (container create and start included). */
+    @WithDefault("60s")
+    Duration dockerResponseTimeout();
+
+    /** The internal bridge network sandboxes join: no route out, no traffic between sandboxes. */
+    @WithDefault("wharf-sandboxes")
+    String network();
+
+    /** Memory limit per sandbox (bytes, or with a k/m/g suffix); swap is not granted on top. */
+    @WithDefault("1g")
+    String memory();
+
+    /** CPU limit per sandbox, in cores. */
+    @WithDefault("1.0")
+    double cpus();
+
+    /** Maximum number of processes and threads per sandbox. */
+    @WithDefault("512")
+    long pidsLimit();
+
+    /** Size of the writable /tmp (a tmpfs: the root filesystem is read-only). */
+    @WithDefault("256m")
+    String tmpSize();
+
+    /** Size of the writable home directory (a tmpfs). */
+    @WithDefault("64m")
+    String homeSize();
+
+    /** Port the in-sandbox daemon (agent-runtime) listens on. */
+    @WithDefault("7070")
+    int daemonPort();
+
+    /** How long a new sandbox may take until its daemon answers. */
+    @WithDefault("60s")
+    Duration readyTimeout();
+
+    /** Timeout for plain requests to the in-sandbox daemon (metadata, health). */
+    @WithDefault("10s")
+    Duration daemonRequestTimeout();
+
+    /** Address the control plane uses to reach sandboxes; empty means the container's IP on the sandbox network. */
+    Optional<String> addressOverride();
+}

@@ -1,0 +1,29 @@
+package dev.wharf.sandbox;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where sandboxes run. All calls block; callers run them off the event loop (see BlockingCalls).
+ * Everything a provider creates carries the labels of {@link SandboxLabels} so it can be reconciled.
+ */
+public interface SandboxProvider {
+
+    /** Creates the workspace volume if absent, then starts a hardened container on it. */
+    SandboxHandle start(SandboxSpec spec);
+
+    /** Stops and removes the container; a container that is already gone is not an error. */
+    void remove(String containerId);
+
+    /** Removes a workspace volume and the files in it; an absent volume is not an error. */
+    void removeWorkspace(String volumeName);
+
+    /** The container's current state, or empty when it no longer exists. */
+    Optional<SandboxState> inspect(String containerId);
+
+    /** Every sandbox container of this deployment, running or not. */
+    List<SandboxState> list();
+
+    /** Every workspace volume of this deployment, by name. */
+    List<String> listWorkspaces();
+}

@@ -1,0 +1,10 @@
+package dev.wharf.sandbox;
+
+import java.util.Map;
+
+/**
+ * What to start: the environment that owns the sandbox, the workspace volume that survives it, the secret
+ * its daemon accepts, and environment variables for the processes inside.
+ */
+public record SandboxSpec(String environmentId, String volumeName, String daemonToken, Map<String, String> env) {
+}

@@ -1,0 +1,52 @@
+package dev.wharf.sandbox;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import dev.wharf.sandbox.docker.SandboxNetwork;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jboss.logging.Logger;
+
+/**
+ * Prepares the engine at start: the sandbox network exists, and the expected image is present. A missing
+ * engine or image does not stop the control plane; readiness reports it until it is fixed.
+ */
+@ApplicationScoped
+public class SandboxStartup {
+    private static final Logger LOG = Logger.getLogger(SandboxStartup.class);
+
+    private final SandboxNetwork network;
+    private final DockerClient docker;
+    private final SandboxConfig config;
+    private final List<Cidr> sandboxSubnets = new CopyOnWriteArrayList<>();
+
+    public SandboxStartup(SandboxNetwork network, DockerClient docker, SandboxConfig config) {
+        this.network = network;
+        this.docker = docker;
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        try {
+            network.ensure().stream().map(Cidr::parse).forEach(sandboxSubnets::add);
+            LOG.infof("sandbox network %s: %s", config.network(), sandboxSubnets);
+        } catch (RuntimeException e) {
+            LOG.errorf("Docker engine not usable at %s: %s", config.dockerHost(), e.getMessage());
+            return;
+        }
+        try {
+            docker.inspectImageCmd(config.image()).exec();
+            LOG.infof("sandbox image %s present", config.image());
+        } catch (NotFoundException e) {
+            LOG.errorf("sandbox image %s is missing: build it with ./wharf image", config.image());
+        }
+    }
+
+    /** True when {@code ip} belongs to a sandbox: such callers may not use the public API. */
+    public boolean isSandboxAddress(String ip) {
+        return sandboxSubnets.stream().anyMatch(cidr -> cidr.contains(ip));
+    }
+}

@@ -1,0 +1,187 @@
+package dev.wharf.sandbox.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerResponse;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.command.InspectVolumeResponse;
+import dev.wharf.sandbox.SandboxConfig;
+import dev.wharf.sandbox.SandboxException;
+import dev.wharf.sandbox.SandboxFailure;
+import dev.wharf.sandbox.SandboxHandle;
+import dev.wharf.sandbox.SandboxLabels;
+import dev.wharf.sandbox.SandboxProvider;
+import dev.wharf.sandbox.SandboxSpec;
+import dev.wharf.sandbox.SandboxState;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/** Sandboxes as containers on one Docker engine, through docker-java. */
+@ApplicationScoped
+public class DockerSandboxProvider implements SandboxProvider {
+    private static final Logger LOG = Logger.getLogger(DockerSandboxProvider.class);
+    static final String KIND_SANDBOX = "sandbox";
+    static final String KIND_WORKSPACE = "workspace";
+    /** Seconds the daemon gets to stop cleanly before it is killed. */
+    private static final int STOP_GRACE_SECONDS = 2;
+
+    private final DockerClient docker;
+    private final SandboxConfig config;
+
+    public DockerSandboxProvider(DockerClient docker, SandboxConfig config) {
+        this.docker = docker;
+        this.config = config;
+    }
+
+    @Override
+    public SandboxHandle start(SandboxSpec spec) {
+        ensureWorkspace(spec);
+        String name = containerName(spec.environmentId());
+        removeStaleContainer(name);
+        List<String> env = new ArrayList<>();
+        env.add("WHARF_SANDBOX_TOKEN=" + spec.daemonToken());
+        env.add("WHARF_ENVIRONMENT_ID=" + spec.environmentId());
+        spec.env().forEach((key, value) -> env.add(key + "=" + value));
+        CreateContainerResponse created = docker.createContainerCmd(config.image())
+                .withName(name)
+                .withHostName("sandbox")
+                .withUser(SandboxHardening.USER)
+                .withWorkingDir(SandboxHardening.WORKSPACE)
+                .withEnv(env)
+                .withLabels(SandboxLabels.forSandbox(config.deployment(), spec.environmentId(), KIND_SANDBOX))
+                .withHostConfig(SandboxHardening.hostConfig(config, spec.volumeName()))
+                .exec();
+        String containerId = created.getId();
+        try {
+            docker.startContainerCmd(containerId).exec();
+            return new SandboxHandle(containerId, daemonAddress(containerId));
+        } catch (RuntimeException e) {
+            SandboxFailure failure = inspect(containerId).map(SandboxFailure::diagnose).orElse(null);
+            remove(containerId);
+            throw new SandboxException("sandbox container failed to start: " + e.getMessage(), failure, e);
+        }
+    }
+
+    private void ensureWorkspace(SandboxSpec spec) {
+        try {
+            docker.inspectVolumeCmd(spec.volumeName()).exec();
+        } catch (NotFoundException absent) {
+            docker.createVolumeCmd()
+                    .withName(spec.volumeName())
+                    .withLabels(SandboxLabels.forSandbox(config.deployment(), spec.environmentId(), KIND_WORKSPACE))
+                    .exec();
+        }
+    }
+
+    /** A container left behind by a crash between create and record must not block the name. */
+    private void removeStaleContainer(String name) {
+        List<Container> stale = docker.listContainersCmd().withShowAll(true)
+                .withNameFilter(List.of(name)).exec();
+        stale.stream()
+                .filter(c -> c.getNames() != null && List.of(c.getNames()).contains("/" + name))
+                .forEach(c -> remove(c.getId()));
+    }
+
+    private String daemonAddress(String containerId) {
+        String host = config.addressOverride().orElseGet(() -> {
+            InspectContainerResponse inspected = docker.inspectContainerCmd(containerId).exec();
+            Map<String, ContainerNetwork> networks = inspected.getNetworkSettings().getNetworks();
+            ContainerNetwork network = networks == null ? null : networks.get(config.network());
+            if (network == null || network.getIpAddress() == null || network.getIpAddress().isEmpty()) {
+                throw new SandboxException("sandbox has no address on network " + config.network(), null);
+            }
+            return network.getIpAddress();
+        });
+        return "http://" + host + ":" + config.daemonPort();
+    }
+
+    @Override
+    public void remove(String containerId) {
+        try {
+            docker.stopContainerCmd(containerId).withTimeout(STOP_GRACE_SECONDS).exec();
+        } catch (NotFoundException gone) {
+            return;
+        } catch (RuntimeException notRunning) {
+            LOG.debugf("stop %s: %s", containerId, notRunning.getMessage());
+        }
+        try {
+            docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(false).exec();
+        } catch (NotFoundException gone) {
+            // Already removed: removal is idempotent.
+        } catch (ConflictException inProgress) {
+            LOG.debugf("removal of %s already in progress", containerId);
+        }
+    }
+
+    @Override
+    public void removeWorkspace(String volumeName) {
+        try {
+            docker.removeVolumeCmd(volumeName).exec();
+        } catch (NotFoundException gone) {
+            // Already removed.
+        }
+    }
+
+    @Override
+    public Optional<SandboxState> inspect(String containerId) {
+        try {
+            InspectContainerResponse inspected = docker.inspectContainerCmd(containerId).exec();
+            return Optional.of(toState(inspected));
+        } catch (NotFoundException gone) {
+            return Optional.empty();
+        }
+    }
+
+    private SandboxState toState(InspectContainerResponse inspected) {
+        InspectContainerResponse.ContainerState state = inspected.getState();
+        Map<String, String> labels = inspected.getConfig().getLabels();
+        Long exitCode = state.getExitCodeLong();
+        return new SandboxState(
+                inspected.getId(),
+                labels == null ? null : labels.get(SandboxLabels.ENVIRONMENT),
+                Boolean.TRUE.equals(state.getRunning()),
+                Boolean.TRUE.equals(state.getOOMKilled()),
+                exitCode == null ? null : exitCode.intValue(),
+                state.getError());
+    }
+
+    @Override
+    public List<SandboxState> list() {
+        List<Container> containers = docker.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(SandboxLabels.forDeployment(config.deployment(), KIND_SANDBOX))
+                .exec();
+        List<SandboxState> states = new ArrayList<>(containers.size());
+        for (Container container : containers) {
+            boolean running = "running".equals(container.getState());
+            if (running) {
+                states.add(new SandboxState(container.getId(), container.getLabels().get(SandboxLabels.ENVIRONMENT),
+                        true, false, null, null));
+            } else {
+                inspect(container.getId()).ifPresent(states::add);
+            }
+        }
+        return states;
+    }
+
+    @Override
+    public List<String> listWorkspaces() {
+        List<InspectVolumeResponse> volumes = docker.listVolumesCmd()
+                .withFilter("label", List.of(
+                        SandboxLabels.DEPLOYMENT + "=" + config.deployment(),
+                        SandboxLabels.KIND + "=" + KIND_WORKSPACE))
+                .exec().getVolumes();
+        return volumes == null ? List.of() : volumes.stream().map(InspectVolumeResponse::getName).toList();
+    }
+
+    String containerName(String environmentId) {
+        return "wharf-" + config.deployment() + "-" + environmentId;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.wharf.sandbox.docker;
+
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Mount;
+import com.github.dockerjava.api.model.MountType;
+import com.github.dockerjava.api.model.RestartPolicy;
+import dev.wharf.sandbox.ByteSize;
+import dev.wharf.sandbox.SandboxConfig;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one hardening profile every sandbox container gets. Nothing else builds a HostConfig, and a test reads
+ * each of these settings back with {@code docker inspect}.
+ */
+public final class SandboxHardening {
+    /** The unprivileged user the image creates; the daemon and every command run as it. */
+    public static final String USER = "1000:1000";
+    public static final String WORKSPACE = "/workspace";
+    public static final String HOME = "/home/wharf";
+    private static final long NANOS_PER_CPU = 1_000_000_000L;
+
+    private SandboxHardening() {
+    }
+
+    public static HostConfig hostConfig(SandboxConfig config, String volumeName) {
+        long memory = ByteSize.parse(config.memory());
+        return HostConfig.newHostConfig()
+                .withCapDrop(Capability.ALL)
+                .withSecurityOpts(List.of("no-new-privileges:true"))
+                .withPrivileged(false)
+                .withReadonlyRootfs(true)
+                // Writable scratch space lives in memory, bounded, and vanishes with the container.
+                .withTmpFs(Map.of(
+                        "/tmp", "rw,exec,nosuid,nodev,size=" + config.tmpSize(),
+                        HOME, "rw,nosuid,nodev,size=" + config.homeSize()))
+                // The workspace is a named volume so files outlive the container (expiry, restarts).
+                .withMounts(List.of(new Mount()
+                        .withType(MountType.VOLUME)
+                        .withSource(volumeName)
+                        .withTarget(WORKSPACE)))
+                .withMemory(memory)
+                .withMemorySwap(memory)
+                .withNanoCPUs(Math.round(config.cpus() * NANOS_PER_CPU))
+                .withPidsLimit(config.pidsLimit())
+                .withNetworkMode(config.network())
+                .withIpcMode("private")
+                .withRestartPolicy(RestartPolicy.noRestart());
+    }
+}

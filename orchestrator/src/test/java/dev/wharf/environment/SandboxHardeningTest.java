@@ -1,0 +1,95 @@
+package dev.wharf.environment;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
+import dev.wharf.support.Api;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import jakarta.inject.Inject;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The hardening profile, read back from the engine with inspect, and felt from inside the sandbox. */
+@QuarkusTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SandboxHardeningTest {
+    @TestHTTPResource
+    java.net.URL application;
+
+    @Inject
+    DockerClient docker;
+
+    String id;
+    InspectContainerResponse container;
+
+    @BeforeAll
+    void createEnvironment() {
+        Api.bindToRunningApp(application);
+        id = Api.createEnvironment();
+        String containerId = docker.listContainersCmd()
+                .withLabelFilter(Map.of("dev.wharf.environment", id)).exec().get(0).getId();
+        container = docker.inspectContainerCmd(containerId).exec();
+    }
+
+    @AfterAll
+    void deleteEnvironment() {
+        Api.bindToRunningApp(application);
+        RestAssured.given().delete("/v1/environments/" + id);
+    }
+
+    @Test
+    void inspectShowsEveryHardeningSetting() {
+        HostConfig host = container.getHostConfig();
+        assertTrue(Arrays.asList(host.getCapDrop()).contains(Capability.ALL), "all capabilities dropped");
+        assertTrue(host.getCapAdd() == null || host.getCapAdd().length == 0, "no capability added back");
+        assertTrue(host.getSecurityOpts().stream().anyMatch(o -> o.startsWith("no-new-privileges")));
+        assertTrue(host.getReadonlyRootfs(), "read-only root filesystem");
+        assertFalse(Boolean.TRUE.equals(host.getPrivileged()));
+        assertEquals("1000:1000", container.getConfig().getUser());
+        assertEquals(256L * 1024 * 1024, host.getMemory());
+        assertEquals(host.getMemory(), host.getMemorySwap(), "no swap on top of the memory limit");
+        assertEquals(1_000_000_000L, host.getNanoCPUs());
+        assertEquals(512L, host.getPidsLimit());
+        assertTrue(host.getRestartPolicy() == null || host.getRestartPolicy().getName() == null
+                || host.getRestartPolicy().getName().isEmpty() || "no".equals(host.getRestartPolicy().getName()));
+        assertEquals("wharf-sandboxes", host.getNetworkMode());
+        assertTrue(docker.inspectNetworkCmd().withNetworkId("wharf-sandboxes").exec().getInternal(),
+                "the sandbox network has no route out");
+    }
+
+    @Test
+    void onlyTheWorkspaceVolumeIsMountedNoHostPathsNoDockerSocket() {
+        assertTrue(container.getHostConfig().getBinds() == null || container.getHostConfig().getBinds().length == 0);
+        List<InspectContainerResponse.Mount> mounts = container.getMounts();
+        assertEquals(1, mounts.size(), "one mount: " + mounts);
+        assertEquals("/workspace", mounts.get(0).getDestination().getPath());
+        assertEquals("wharf-ws-" + id, mounts.get(0).getName());
+        assertTrue(container.getHostConfig().getDevices() == null
+                || container.getHostConfig().getDevices().length == 0, "no host devices");
+    }
+
+    @Test
+    void insideTheSandboxTheLimitsHold() {
+        Api.execOk(id, "id -u").body("stdout", equalTo("1000\n"));
+        Api.exec(id, Map.of("command", "touch /etc/owned")).statusCode(200).body("exit_code", not(equalTo(0)));
+        Api.exec(id, Map.of("command", "test -S /var/run/docker.sock")).statusCode(200).body("exit_code", equalTo(1));
+        Api.execOk(id, "grep CapEff /proc/self/status").body("stdout", equalTo("CapEff:\t0000000000000000\n"));
+        Api.exec(id, Map.of("command", "curl -sS -m 5 http://deb.debian.org/ >/dev/null", "timeout_seconds", 20))
+                .statusCode(200).body("exit_code", not(equalTo(0)));
+        Api.execOk(id, "touch /workspace/ok /tmp/ok");
+    }
+}
