@@ -3,7 +3,8 @@
 # version.sh. A no-op when that tag already exists, so callers may run it on every start.
 #
 #   build.sh            build if wharf/sandbox:<version> is missing
-#   build.sh --force    rebuild even if it exists
+#   build.sh --force    rebuild even if it exists (unchanged layers still come from the cache)
+#   build.sh --force --no-cache   rebuild every layer, reinstalling the packages
 #
 # Environment:
 #   WHARF_BASE_IMAGE   use this base image instead of searching (must exist or be pullable)
@@ -26,7 +27,7 @@ say() { printf '==> %s\n' "$*"; }
 die() { printf 'sandbox-image: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -123,10 +124,11 @@ check_cds_archive() {
 }
 
 main() {
-  local force=false
+  local force=false cache_flag=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --force) force=true ;;
+      --no-cache) cache_flag=(--no-cache) ;;
       -h|--help) usage; exit 0 ;;
       *) die "unknown argument: $1 (try --help)" ;;
     esac
@@ -159,7 +161,7 @@ main() {
 
   say "building $tag from $base"
   started=$SECONDS
-  docker build --force-rm \
+  docker build --force-rm ${cache_flag[@]+"${cache_flag[@]}"} \
     --build-arg "BASE_IMAGE=${base}" \
     --build-arg "VERSION=${version}" \
     -t "$tag" -t wharf/sandbox:latest \

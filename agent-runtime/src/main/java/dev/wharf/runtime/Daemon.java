@@ -1,16 +1,21 @@
 package dev.wharf.runtime;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.wharf.runtime.agent.AgentResource;
+import dev.wharf.runtime.agent.AgentRuns;
+import dev.wharf.runtime.browser.HeadlessChromium;
 import dev.wharf.runtime.exec.CommandRunner;
 import dev.wharf.runtime.exec.ExecResource;
 import dev.wharf.runtime.exec.OomKillCounter;
 import dev.wharf.runtime.files.FilesResource;
 import dev.wharf.runtime.files.UsageResource;
 import dev.wharf.runtime.files.Workspace;
+import dev.wharf.runtime.files.WorkspaceChanges;
 import dev.wharf.runtime.files.WorkspaceFiles;
 import dev.wharf.runtime.files.WorkspaceUsage;
 import dev.wharf.runtime.http.BearerAuthentication;
 import dev.wharf.runtime.http.Router;
+import dev.wharf.runtime.tools.BuiltinTools;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -24,6 +29,8 @@ public final class Daemon implements AutoCloseable {
 
     /** Where the control plane puts the token, and the variable commands must never see. */
     public static final String TOKEN_VARIABLE = "WHARF_SANDBOX_TOKEN";
+    /** Where the browse tool finds Chromium, when not at {@link HeadlessChromium#DEFAULT_BINARY}. */
+    public static final String CHROMIUM_VARIABLE = "WHARF_CHROMIUM";
 
     /**
      * Requests served at once; an exec holds its thread for the command's whole run, so this is
@@ -40,13 +47,15 @@ public final class Daemon implements AutoCloseable {
     private final ExecutorService requestThreads;
     private final ExecutorService outputReaders;
     private final CommandRunner commands;
+    private final AgentRuns agentRuns;
 
     private Daemon(HttpServer server, ExecutorService requestThreads, ExecutorService outputReaders,
-                   CommandRunner commands) {
+                   CommandRunner commands, AgentRuns agentRuns) {
         this.server = server;
         this.requestThreads = requestThreads;
         this.outputReaders = outputReaders;
         this.commands = commands;
+        this.agentRuns = agentRuns;
     }
 
     /**
@@ -58,9 +67,14 @@ public final class Daemon implements AutoCloseable {
         ExecutorService outputReaders = Executors.newCachedThreadPool(NamedThreads.background("wharf-exec-output"));
         CommandRunner commands = new CommandRunner(workspace, OomKillCounter.ofOwnCgroup(), outputReaders,
                 Set.of(TOKEN_VARIABLE));
-        FilesResource files = new FilesResource(new WorkspaceFiles(workspace));
+        WorkspaceFiles workspaceFiles = new WorkspaceFiles(workspace);
+        FilesResource files = new FilesResource(workspaceFiles);
         UsageResource usage = new UsageResource(new WorkspaceUsage(workspace));
         ExecResource exec = new ExecResource(commands);
+        BuiltinTools builtinTools = new BuiltinTools(workspaceFiles, commands,
+                new HeadlessChromium(chromiumBinary(), commands));
+        AgentRuns agentRuns = new AgentRuns(builtinTools, new WorkspaceChanges(workspace));
+        AgentResource agent = new AgentResource(agentRuns);
         HealthResource health = new HealthResource(RuntimeVersion.current(), workspace.root().toString());
 
         Router router = new Router(token == null ? BearerAuthentication.disabled() : BearerAuthentication.requiring(token))
@@ -70,7 +84,10 @@ public final class Daemon implements AutoCloseable {
                 .route("DELETE", "/files", files::delete)
                 .route("GET", "/files/content", files::download)
                 .route("PUT", "/files/content", files::upload)
-                .route("GET", "/usage", usage::usage);
+                .route("GET", "/usage", usage::usage)
+                .route("POST", "/agent/runs", agent::start)
+                .route("GET", "/agent/runs/{run_id}", agent::status)
+                .route("POST", "/agent/runs/{run_id}/cancel", agent::cancel);
 
         HttpServer server = HttpServer.create(new InetSocketAddress(ANY_ADDRESS, port), CONNECTION_BACKLOG);
         ExecutorService requestThreads = Executors.newFixedThreadPool(REQUEST_THREADS,
@@ -78,7 +95,12 @@ public final class Daemon implements AutoCloseable {
         server.setExecutor(requestThreads);
         server.createContext("/", router);
         server.start();
-        return new Daemon(server, requestThreads, outputReaders, commands);
+        return new Daemon(server, requestThreads, outputReaders, commands, agentRuns);
+    }
+
+    private static Path chromiumBinary() {
+        String configured = System.getenv(CHROMIUM_VARIABLE);
+        return configured == null || configured.isBlank() ? HeadlessChromium.DEFAULT_BINARY : Path.of(configured);
     }
 
     /** The port actually bound, which differs from the requested one when that was 0. */
@@ -89,6 +111,8 @@ public final class Daemon implements AutoCloseable {
     /** Stops accepting requests, kills commands still running, and releases the threads. */
     @Override
     public void close() {
+        // Before the runner refuses new commands, so the loop stops instead of failing tool after tool.
+        agentRuns.close();
         commands.close();
         // A command can be mid-start, not yet known to the runner, when SIGTERM arrives; as the
         // sandbox's main process the daemon owns every process below it, so sweep them all.

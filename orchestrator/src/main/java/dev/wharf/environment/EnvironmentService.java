@@ -273,6 +273,28 @@ public class EnvironmentService {
         });
     }
 
+    /**
+     * Checks the environment's sandbox container now. A stopped one is recorded as failed (with the engine's
+     * diagnosis) and its reason returned; a running one, or an environment without a sandbox, gives empty.
+     */
+    public Uni<java.util.Optional<SandboxFailure>> diagnose(String id) {
+        return find(id).chain(env -> {
+            if (env.status != EnvironmentStatus.ACTIVE) {
+                return Uni.createFrom().item(java.util.Optional.ofNullable(env.failureReason == null ? null
+                        : new SandboxFailure(SandboxFailure.Reason.LOST, env.failureExitCode,
+                                "environment is " + env.status.wire() + (env.failureMessage == null ? ""
+                                        : ": " + env.failureMessage))));
+            }
+            return blocking.run(() -> provider.inspect(env.containerId)).chain(state -> {
+                if (state.isPresent() && state.get().running()) {
+                    return Uni.createFrom().item(java.util.Optional.<SandboxFailure>empty());
+                }
+                SandboxFailure failure = SandboxFailure.diagnose(state.orElse(null));
+                return markStopped(env.id, env.containerId, failure).replaceWith(java.util.Optional.of(failure));
+            });
+        });
+    }
+
     /** Records a sandbox that died on its own and removes its container; the workspace volume stays. */
     Uni<Void> markStopped(String environmentId, String containerId, SandboxFailure failure) {
         Instant now = clock.instant();

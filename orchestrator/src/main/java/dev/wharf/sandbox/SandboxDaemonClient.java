@@ -68,6 +68,21 @@ public class SandboxDaemonClient {
         return json(HttpMethod.GET, address + "/usage", token, null, config.daemonRequestTimeout());
     }
 
+    /** Starts an agent run; the daemon answers at once and the loop runs on in the sandbox. */
+    public Uni<JsonObject> startRun(String address, String token, JsonObject request) {
+        return json(HttpMethod.POST, address + "/agent/runs", token, request, config.daemonRequestTimeout());
+    }
+
+    public Uni<JsonObject> runStatus(String address, String token, String runId) {
+        return json(HttpMethod.GET, address + "/agent/runs/" + encode(runId), token, null,
+                config.daemonRequestTimeout());
+    }
+
+    public Uni<JsonObject> cancelRun(String address, String token, String runId) {
+        return json(HttpMethod.POST, address + "/agent/runs/" + encode(runId) + "/cancel", token, new JsonObject(),
+                config.daemonRequestTimeout());
+    }
+
     public Uni<JsonObject> deleteFile(String address, String token, String path) {
         return json(HttpMethod.DELETE, address + "/files?path=" + encode(path), token, null, config.daemonRequestTimeout());
     }

@@ -22,6 +22,7 @@ public class SandboxStartup {
     private final DockerClient docker;
     private final SandboxConfig config;
     private final List<Cidr> sandboxSubnets = new CopyOnWriteArrayList<>();
+    private volatile String gatewayAddress;
 
     public SandboxStartup(SandboxNetwork network, DockerClient docker, SandboxConfig config) {
         this.network = network;
@@ -31,8 +32,11 @@ public class SandboxStartup {
 
     void onStart(@Observes StartupEvent event) {
         try {
-            network.ensure().stream().map(Cidr::parse).forEach(sandboxSubnets::add);
-            LOG.infof("sandbox network %s: %s", config.network(), sandboxSubnets);
+            SandboxNetwork.Addresses addresses = network.ensure();
+            addresses.subnets().stream().map(Cidr::parse).forEach(sandboxSubnets::add);
+            gatewayAddress = addresses.gateways().isEmpty() ? null : addresses.gateways().get(0);
+            LOG.infof("sandbox network %s: %s, host reachable from sandboxes at %s", config.network(),
+                    sandboxSubnets, gatewayAddress);
         } catch (RuntimeException e) {
             LOG.errorf("Docker engine not usable at %s: %s", config.dockerHost(), e.getMessage());
             return;
@@ -43,6 +47,11 @@ public class SandboxStartup {
         } catch (NotFoundException e) {
             LOG.errorf("sandbox image %s is missing: build it with ./wharf image", config.image());
         }
+    }
+
+    /** The host's address on the sandbox network, where sandboxes reach the control plane; null if unknown. */
+    public String gatewayAddress() {
+        return gatewayAddress;
     }
 
     /** True when {@code ip} belongs to a sandbox: such callers may not use the public API. */

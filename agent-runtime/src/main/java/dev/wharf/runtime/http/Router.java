@@ -6,14 +6,16 @@ import dev.wharf.runtime.error.ErrorStatus;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Sends each request to its endpoint and turns every failure into the error envelope. Routes are
- * exact paths (a trailing slash is tolerated). Authentication comes before routing, so a caller
- * without the token learns nothing, not even which routes exist.
+ * exact paths or templates with {@code {name}} placeholders (see {@link RouteTemplate}); exact paths
+ * win, then templates in the order they were added. A trailing slash is tolerated. Authentication
+ * comes before routing, so a caller without the token learns nothing, not even which routes exist.
  */
 public final class Router implements HttpHandler {
 
@@ -21,6 +23,7 @@ public final class Router implements HttpHandler {
 
     private final BearerAuthentication authentication;
     private final Map<String, Map<String, Endpoint>> routes = new HashMap<>();
+    private final Map<String, RouteTemplate> templates = new LinkedHashMap<>();
     private final Set<String> unauthenticated = new HashSet<>();
 
     public Router(BearerAuthentication authentication) {
@@ -29,6 +32,9 @@ public final class Router implements HttpHandler {
 
     public Router route(String method, String path, Endpoint endpoint) {
         routes.computeIfAbsent(path, p -> new TreeMap<>()).put(method, endpoint);
+        if (RouteTemplate.isTemplate(path)) {
+            templates.computeIfAbsent(path, RouteTemplate::of);
+        }
         return this;
     }
 
@@ -57,7 +63,12 @@ public final class Router implements HttpHandler {
         if (!unauthenticated.contains(method + " " + path)) {
             authentication.check(exchange);
         }
-        Map<String, Endpoint> byMethod = routes.get(path);
+        // Templates are stored under their pattern; a request for the literal pattern must not
+        // reach them without its placeholders being filled in.
+        Map<String, Endpoint> byMethod = RouteTemplate.isTemplate(path) ? null : routes.get(path);
+        if (byMethod == null) {
+            byMethod = matchTemplate(exchange, path);
+        }
         if (byMethod == null) {
             ErrorEnvelope.of(ErrorStatus.NOT_FOUND, "no such endpoint: " + path).send(exchange);
             return;
@@ -69,6 +80,18 @@ public final class Router implements HttpHandler {
             return;
         }
         endpoint.handle(exchange);
+    }
+
+    /** The endpoints of the first template {@code path} fits, with its placeholder values attached. */
+    private Map<String, Endpoint> matchTemplate(HttpExchange exchange, String path) {
+        for (RouteTemplate template : templates.values()) {
+            Map<String, String> values = template.match(path);
+            if (values != null) {
+                PathParameters.attach(exchange, values);
+                return routes.get(template.pattern());
+            }
+        }
+        return null;
     }
 
     private static void fail(HttpExchange exchange, Throwable failure) {

@@ -49,7 +49,8 @@ class ApiSurfaceTest {
 
     @ParameterizedTest
     @CsvSource({"POST, /exec", "GET, /files", "GET, /files/content", "PUT, /files/content", "DELETE, /files",
-            "GET, /usage", "GET, /no-such-route", "POST, /health"})
+            "GET, /usage", "POST, /agent/runs", "GET, /agent/runs/r1", "POST, /agent/runs/r1/cancel",
+            "GET, /no-such-route", "POST, /health"})
     void everythingButTheHealthCheckNeedsTheToken(String method, String path) {
         ApiResponse missing = api.withToken(null).method(method, path + "?path=x");
         ApiResponse wrong = api.withToken(daemon.token() + "x").method(method, path + "?path=x");

@@ -25,8 +25,12 @@ public class SandboxNetwork {
         this.config = config;
     }
 
-    /** Creates the network if absent and returns its subnets (CIDR), for refusing API calls from sandboxes. */
-    public List<String> ensure() {
+    /** The network's address ranges (CIDR) and the host's address on it (the gateway sandboxes can reach). */
+    public record Addresses(List<String> subnets, List<String> gateways) {
+    }
+
+    /** Creates the network if absent and returns its addresses. */
+    public Addresses ensure() {
         Network network = find().orElseGet(() -> {
             docker.createNetworkCmd()
                     .withName(config.network())
@@ -38,9 +42,11 @@ public class SandboxNetwork {
             return find().orElseThrow();
         });
         if (network.getIpam() == null || network.getIpam().getConfig() == null) {
-            return List.of();
+            return new Addresses(List.of(), List.of());
         }
-        return network.getIpam().getConfig().stream().map(Network.Ipam.Config::getSubnet).toList();
+        List<Network.Ipam.Config> configs = network.getIpam().getConfig();
+        return new Addresses(configs.stream().map(Network.Ipam.Config::getSubnet).toList(),
+                configs.stream().map(Network.Ipam.Config::getGateway).filter(g -> g != null && !g.isEmpty()).toList());
     }
 
     private Optional<Network> find() {

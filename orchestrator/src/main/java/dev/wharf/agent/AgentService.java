@@ -1,0 +1,100 @@
+package dev.wharf.agent;
+
+import dev.wharf.api.ApiException;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Saved agents: a base agent (built-in) specialised with instructions, tools, configuration and starting files.
+ * Built-in agents are listed first and cannot be replaced or deleted.
+ */
+@ApplicationScoped
+public class AgentService {
+    private static final Pattern AGENT_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+
+    private final AgentRepository repository;
+    private final Clock clock;
+
+    public AgentService(AgentRepository repository, Clock clock) {
+        this.repository = repository;
+        this.clock = clock;
+    }
+
+    public Uni<AgentDefinition> create(JsonObject body) {
+        if (body == null) {
+            throw ApiException.invalidArgument("a JSON body is required");
+        }
+        String id = body.getValue("id") instanceof String s ? s : null;
+        if (id == null || !AGENT_ID.matcher(id).matches()) {
+            throw ApiException.invalidArgument(
+                    "id is required: lowercase letters, digits, '.', '_' or '-', at most 63 characters");
+        }
+        if (BuiltInAgents.isBuiltIn(id)) {
+            throw ApiException.failedPrecondition("agent " + id + " is built in and cannot be replaced");
+        }
+        String base = body.getValue("base_agent") instanceof String s ? s : BuiltInAgents.DEFAULT;
+        if (!BuiltInAgents.isBuiltIn(base)) {
+            throw ApiException.invalidArgument("base_agent must be a built-in agent: " + BuiltInAgents.DEFAULT);
+        }
+        AgentDefinition agent = new AgentDefinition(id, base, optionalString(body, "description"),
+                optionalString(body, "system_instruction"), optionalArray(body, "tools"),
+                optionalObject(body, "agent_config"), optionalObject(body, "base_environment"), null, null);
+        return repository.insert(agent, clock.instant()).chain(inserted -> inserted
+                ? repository.find(id).map(found -> found.orElseThrow())
+                : Uni.createFrom().failure(ApiException.failedPrecondition("agent " + id + " already exists")));
+    }
+
+    /** A built-in or saved agent; unknown ids are a 404 naming the id. */
+    public Uni<AgentDefinition> get(String id) {
+        return BuiltInAgents.find(id).map(agent -> Uni.createFrom().item(agent))
+                .orElseGet(() -> repository.find(id).map(found -> found.orElseThrow(
+                        () -> ApiException.notFound("agent " + id + " not found"))));
+    }
+
+    public Uni<List<AgentDefinition>> list(int limit, String afterId) {
+        return repository.list(limit, afterId);
+    }
+
+    public Uni<Void> delete(String id) {
+        if (BuiltInAgents.isBuiltIn(id)) {
+            throw ApiException.failedPrecondition("agent " + id + " is built in and cannot be deleted");
+        }
+        return repository.delete(id).chain(deleted -> deleted ? Uni.createFrom().voidItem()
+                : Uni.createFrom().failure(ApiException.notFound("agent " + id + " not found")));
+    }
+
+    private static String optionalString(JsonObject body, String field) {
+        Object value = body.getValue(field);
+        if (value != null && !(value instanceof String)) {
+            throw ApiException.invalidArgument(field + " must be a string");
+        }
+        return (String) value;
+    }
+
+    private static JsonArray optionalArray(JsonObject body, String field) {
+        Object value = body.getValue(field);
+        if (value == null) {
+            return new JsonArray();
+        }
+        if (!(value instanceof JsonArray array)) {
+            throw ApiException.invalidArgument(field + " must be a list");
+        }
+        return array;
+    }
+
+    private static JsonObject optionalObject(JsonObject body, String field) {
+        Object value = body.getValue(field);
+        if (value == null) {
+            return "agent_config".equals(field) ? new JsonObject() : null;
+        }
+        if (!(value instanceof JsonObject object)) {
+            throw ApiException.invalidArgument(field + " must be an object");
+        }
+        return object;
+    }
+}

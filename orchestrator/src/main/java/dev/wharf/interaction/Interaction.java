@@ -1,0 +1,34 @@
+package dev.wharf.interaction;
+
+import dev.wharf.model.Usage;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+
+/** An interaction row: what was asked, where it runs, how far it got, and what it cost. */
+public record Interaction(
+        String id,
+        InteractionStatus status,
+        Instant createdAt,
+        Instant updatedAt,
+        String model,
+        String agent,
+        String previousInteractionId,
+        String environmentId,
+        JsonObject request,
+        boolean background,
+        boolean store,
+        String idempotencyKey,
+        Instant deadlineAt,
+        String runToken,
+        Long maxTotalTokens,
+        Integer maxSteps,
+        Usage usage,
+        JsonArray errors,
+        JsonArray artifacts,
+        long lastEventSeq) {
+
+    public boolean isAgent() {
+        return agent != null;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.wharf.interaction;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Limits and defaults for interactions and agent runs. */
+@ConfigMapping(prefix = "wharf.interactions")
+public interface InteractionConfig {
+
+    /** Timeout when the request's agent_config names none. */
+    @WithDefault("30m")
+    Duration defaultTimeout();
+
+    /** The longest timeout a request may ask for. */
+    @WithDefault("24h")
+    Duration maxTimeout();
+
+    /** Model turns an agent run may take before it ends incomplete. */
+    @WithDefault("50")
+    int defaultMaxSteps();
+
+    /** Model that drives agents when agent_config.model is absent (a provider/model id); none means required. */
+    @WithDefault("${WHARF_AGENT_MODEL:}")
+    Optional<String> agentDefaultModel();
+
+    /** How long one built-in tool call (a code run, a page fetch) may take inside the sandbox. */
+    @WithDefault("300s")
+    Duration toolTimeout();
+
+    /** Lease on a control-plane-driven model call; the owner renews it, others take over when it lapses. */
+    @WithDefault("30s")
+    Duration lease();
+
+    /** How often deadlines, orphaned calls and dead sandbox runs are checked. */
+    @WithDefault("2s")
+    String watchdogInterval();
+
+    /** How many previous interactions a conversation reaches back through. */
+    @WithDefault("100")
+    int historyLimit();
+
+    /** Port of the model gateway that sandboxes call; it listens on the sandbox network's gateway address. */
+    @WithDefault("7071")
+    int gatewayPort();
+
+    /** Address the model gateway binds and sandboxes dial; empty means the sandbox network's gateway address. */
+    Optional<String> gatewayHost();
+}

@@ -1,0 +1,112 @@
+package dev.wharf.interaction;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.core.eventbus.EventBus;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The only writer of interaction event logs. Each append commits, then wakes the streams following that
+ * interaction in this process (others poll), so a subscriber never sees an event that could still roll back.
+ */
+@ApplicationScoped
+public class InteractionLog {
+    static final String ADDRESS_PREFIX = "wharf.interaction.";
+
+    private final InteractionRepository repository;
+    private final EventBus bus;
+    private final Clock clock;
+
+    public InteractionLog(InteractionRepository repository, EventBus bus, Clock clock) {
+        this.repository = repository;
+        this.bus = bus;
+        this.clock = clock;
+    }
+
+    /** Appends a whole step (start and stop) at {@code index}. */
+    public Uni<Void> step(String id, int index, JsonObject step) {
+        return repository.inTransaction(tx -> repository.append(tx, id, InteractionEvent.STEP_START,
+                        new JsonObject().put("index", index).put("step", step))
+                .chain(() -> repository.append(tx, id, InteractionEvent.STEP_STOP,
+                        new JsonObject().put("index", index).put("step", step))))
+                .invoke(() -> wake(id)).replaceWithVoid();
+    }
+
+    public Uni<Void> startStep(String id, int index, JsonObject step) {
+        return append(id, InteractionEvent.STEP_START, new JsonObject().put("index", index).put("step", step));
+    }
+
+    public Uni<Void> delta(String id, int index, JsonObject delta) {
+        return append(id, InteractionEvent.STEP_DELTA, new JsonObject().put("index", index).put("delta", delta));
+    }
+
+    public Uni<Void> stopStep(String id, int index, JsonObject finished) {
+        return append(id, InteractionEvent.STEP_STOP, new JsonObject().put("index", index).put("step", finished));
+    }
+
+    public Uni<Void> created(String id, JsonObject interaction) {
+        return append(id, InteractionEvent.CREATED, new JsonObject().put("interaction", interaction));
+    }
+
+    /**
+     * Moves the interaction to {@code to} and logs it, atomically. For a terminal status the log is closed with
+     * {@code interaction.completed} carrying the final object, built by {@code finalView} from the committed row.
+     * Returns false (and logs nothing) when the interaction had already moved on.
+     */
+    public Uni<Boolean> transition(String id, InteractionStatus to, JsonArray errors,
+                                   java.util.function.Function<Interaction, Uni<JsonObject>> finalView) {
+        return repository.inTransaction(tx -> repository.transition(tx, id, to, clock.instant(), errors)
+                        .chain(moved -> {
+                            if (!moved) {
+                                return Uni.createFrom().item(false);
+                            }
+                            Uni<InteractionEvent> status = repository.append(tx, id, InteractionEvent.STATUS_UPDATE,
+                                    new JsonObject().put("interaction_id", id).put("status", to.wire()));
+                            if (!to.terminal()) {
+                                return status.replaceWith(true);
+                            }
+                            return status.chain(() -> errorEvent(tx, id, to, errors))
+                                    .chain(() -> completedEvent(tx, id, finalView))
+                                    .replaceWith(true);
+                        }))
+                .invoke(moved -> {
+                    if (moved) {
+                        wake(id);
+                    }
+                });
+    }
+
+    private Uni<Void> errorEvent(io.vertx.mutiny.sqlclient.SqlClient tx, String id, InteractionStatus to,
+                                 JsonArray errors) {
+        if (to != InteractionStatus.FAILED || errors == null || errors.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return repository.append(tx, id, InteractionEvent.ERROR,
+                new JsonObject().put("error", errors.getJsonObject(errors.size() - 1).copy())).replaceWithVoid();
+    }
+
+    private Uni<Void> completedEvent(io.vertx.mutiny.sqlclient.SqlClient tx, String id,
+                                     java.util.function.Function<Interaction, Uni<JsonObject>> finalView) {
+        return repository.find(tx, id)
+                .chain(row -> row.map(finalView).orElse(Uni.createFrom().item(new JsonObject().put("id", id))))
+                .chain(view -> repository.append(tx, id, InteractionEvent.COMPLETED,
+                        new JsonObject().put("interaction", view)))
+                .replaceWithVoid();
+    }
+
+    public Uni<List<InteractionEvent>> read(String id, long afterSeq, int limit) {
+        return repository.events(id, afterSeq, limit);
+    }
+
+    private Uni<Void> append(String id, String type, JsonObject payload) {
+        return repository.inTransaction(tx -> repository.append(tx, id, type, payload))
+                .invoke(() -> wake(id)).replaceWithVoid();
+    }
+
+    private void wake(String id) {
+        bus.publish(ADDRESS_PREFIX + id, id);
+    }
+}

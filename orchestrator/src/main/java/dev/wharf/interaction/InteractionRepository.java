@@ -1,0 +1,227 @@
+package dev.wharf.interaction;
+
+import dev.wharf.model.Usage;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * SQL for interactions and their event log, on the reactive PostgreSQL client: the rows are JSON-heavy and the
+ * log needs {@code UPDATE ... RETURNING} under the interaction's row lock, which is how event ids stay gap-free
+ * and ordered per interaction however many writers there are. Every status change is conditional on the
+ * statuses it may leave (see {@link InteractionStatus}) and appends its event in the same transaction.
+ */
+@ApplicationScoped
+public class InteractionRepository {
+    private static final String COLUMNS = "id, status, created_at, updated_at, model, agent, previous_interaction_id,"
+            + " environment_id, request, background, store, idempotency_key, deadline_at, run_token, max_total_tokens,"
+            + " max_steps, input_tokens, output_tokens, thought_tokens, errors, artifacts, last_event_seq";
+
+    private final Pool pool;
+
+    public InteractionRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    public <T> Uni<T> inTransaction(java.util.function.Function<SqlClient, Uni<T>> work) {
+        return pool.withTransaction(work::apply);
+    }
+
+    public Uni<Void> insert(SqlClient client, Interaction i, Instant leaseUntil) {
+        return client.preparedQuery("INSERT INTO interaction (id, status, created_at, updated_at, model, agent,"
+                        + " previous_interaction_id, environment_id, request, background, store, idempotency_key,"
+                        + " deadline_at, run_token, max_total_tokens, max_steps, lease_until)"
+                        + " VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
+                .execute(Tuple.from(new Object[] {i.id(), i.status().wire(), time(i.createdAt()), i.model(), i.agent(),
+                        i.previousInteractionId(), i.environmentId(), i.request(), i.background(), i.store(),
+                        i.idempotencyKey(), time(i.deadlineAt()), i.runToken(), i.maxTotalTokens(), i.maxSteps(),
+                        time(leaseUntil)}))
+                .replaceWithVoid();
+    }
+
+    public Uni<Optional<Interaction>> find(String id) {
+        return find(pool, id);
+    }
+
+    /** Reads through {@code client}, so a transaction sees its own uncommitted changes. */
+    public Uni<Optional<Interaction>> find(SqlClient client, String id) {
+        return client.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE id = $1")
+                .execute(Tuple.of(id)).map(InteractionRepository::first);
+    }
+
+    public Uni<Optional<Interaction>> findByIdempotencyKey(String key) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE idempotency_key = $1")
+                .execute(Tuple.of(key)).map(InteractionRepository::first);
+    }
+
+    /** Newest first after the cursor; one extra row tells whether another page exists. */
+    public Uni<List<Interaction>> page(Instant afterCreated, String afterId, int size) {
+        if (afterCreated == null) {
+            return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE store"
+                            + " ORDER BY created_at DESC, id DESC LIMIT $1")
+                    .execute(Tuple.of(size + 1)).map(InteractionRepository::all);
+        }
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE store AND (created_at < $1"
+                        + " OR (created_at = $1 AND id < $2)) ORDER BY created_at DESC, id DESC LIMIT $3")
+                .execute(Tuple.of(time(afterCreated), afterId, size + 1)).map(InteractionRepository::all);
+    }
+
+    /** Appends one event under the interaction's row lock and returns it with its sequence number. */
+    public Uni<InteractionEvent> append(SqlClient client, String id, String type, JsonObject payload) {
+        return client.preparedQuery("UPDATE interaction SET last_event_seq = last_event_seq + 1"
+                        + " WHERE id = $1 RETURNING last_event_seq")
+                .execute(Tuple.of(id))
+                .chain(rows -> {
+                    if (rows.size() == 0) {
+                        return Uni.createFrom().failure(new IllegalStateException("interaction " + id + " is gone"));
+                    }
+                    long seq = rows.iterator().next().getLong(0);
+                    return client.preparedQuery("INSERT INTO interaction_event (interaction_id, seq, event_type, payload)"
+                                    + " VALUES ($1, $2, $3, $4)")
+                            .execute(Tuple.of(id, seq, type, payload))
+                            .map(ignored -> new InteractionEvent(id, seq, type, payload));
+                });
+    }
+
+    /**
+     * Moves the interaction to {@code to} if it is in one of the statuses allowed to precede it. Returns false when
+     * another actor moved it first.
+     */
+    public Uni<Boolean> transition(SqlClient client, String id, InteractionStatus to, Instant now, JsonArray errors) {
+        Set<InteractionStatus> from = InteractionStatus.sourcesOf(to);
+        String sources = from.stream().map(s -> "'" + s.wire() + "'").collect(Collectors.joining(", "));
+        String endedAt = to.terminal() ? ", ended_at = $3" : ", started_at = COALESCE(started_at, $3)";
+        String errorsSet = errors == null ? "" : ", errors = errors || $4";
+        Tuple args = errors == null ? Tuple.of(to.wire(), id, time(now)) : Tuple.of(to.wire(), id, time(now), errors);
+        return client.preparedQuery("UPDATE interaction SET status = $1, updated_at = $3, version = version + 1"
+                        + endedAt + errorsSet + " WHERE id = $2 AND status IN (" + sources + ")")
+                .execute(args).map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Adds one model call's tokens and returns the interaction's running total. */
+    public Uni<Usage> addUsage(String id, Usage usage) {
+        return pool.preparedQuery("UPDATE interaction SET input_tokens = input_tokens + $2,"
+                        + " output_tokens = output_tokens + $3, thought_tokens = thought_tokens + $4 WHERE id = $1"
+                        + " RETURNING input_tokens, output_tokens, thought_tokens")
+                .execute(Tuple.of(id, usage.inputTokens(), usage.outputTokens(), usage.thoughtTokens()))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new Usage(row.getLong(0), row.getLong(1), row.getLong(2));
+                });
+    }
+
+    public Uni<Void> setEnvironment(String id, String environmentId) {
+        return pool.preparedQuery("UPDATE interaction SET environment_id = $2 WHERE id = $1")
+                .execute(Tuple.of(id, environmentId)).replaceWithVoid();
+    }
+
+    public Uni<Void> setArtifacts(SqlClient client, String id, JsonArray artifacts) {
+        return client.preparedQuery("UPDATE interaction SET artifacts = $2 WHERE id = $1")
+                .execute(Tuple.of(id, artifacts)).replaceWithVoid();
+    }
+
+    public Uni<Void> extendLease(String id, Instant until) {
+        return pool.preparedQuery("UPDATE interaction SET lease_until = $2 WHERE id = $1")
+                .execute(Tuple.of(id, time(until))).replaceWithVoid();
+    }
+
+    public Uni<List<InteractionEvent>> events(String id, long afterSeq, int limit) {
+        return pool.preparedQuery("SELECT seq, event_type, payload FROM interaction_event"
+                        + " WHERE interaction_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+                .execute(Tuple.of(id, afterSeq, limit))
+                .map(rows -> {
+                    List<InteractionEvent> events = new ArrayList<>(rows.size());
+                    for (Row row : rows) {
+                        events.add(new InteractionEvent(id, row.getLong(0), row.getString(1), row.getJsonObject(2)));
+                    }
+                    return events;
+                });
+    }
+
+    public Uni<Boolean> delete(String id) {
+        return pool.preparedQuery("DELETE FROM interaction WHERE id = $1").execute(Tuple.of(id))
+                .map(rows -> rows.rowCount() == 1);
+    }
+
+    /** In-progress interactions whose persisted deadline has passed. */
+    public Uni<List<Interaction>> pastDeadline(Instant now) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE status IN ('queued', 'in_progress')"
+                        + " AND deadline_at <= $1")
+                .execute(Tuple.of(time(now))).map(InteractionRepository::all);
+    }
+
+    /** Agent interactions whose run is under way in a sandbox, to check that it is still alive. */
+    public Uni<List<Interaction>> runningAgents() {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE status = 'in_progress'"
+                        + " AND run_started").execute().map(InteractionRepository::all);
+    }
+
+    /** Marks the agent run as started in its sandbox: from here the sandbox drives it, not a lease. */
+    public Uni<Void> markRunStarted(String id) {
+        return pool.preparedQuery("UPDATE interaction SET run_started = true, lease_until = NULL WHERE id = $1")
+                .execute(Tuple.of(id)).replaceWithVoid();
+    }
+
+    /** Unfinished work the control plane drove whose owner stopped renewing its lease (it crashed or restarted). */
+    public Uni<List<Interaction>> orphaned(Instant now) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE status IN ('queued', 'in_progress')"
+                        + " AND NOT run_started AND (lease_until IS NULL OR lease_until < $1)")
+                .execute(Tuple.of(time(now))).map(InteractionRepository::all);
+    }
+
+    private static Optional<Interaction> first(RowSet<Row> rows) {
+        return rows.size() == 0 ? Optional.empty() : Optional.of(map(rows.iterator().next()));
+    }
+
+    private static List<Interaction> all(RowSet<Row> rows) {
+        List<Interaction> result = new ArrayList<>(rows.size());
+        rows.forEach(row -> result.add(map(row)));
+        return result;
+    }
+
+    private static Interaction map(Row row) {
+        return new Interaction(
+                row.getString("id"),
+                InteractionStatus.fromWire(row.getString("status")),
+                instant(row.getOffsetDateTime("created_at")),
+                instant(row.getOffsetDateTime("updated_at")),
+                row.getString("model"),
+                row.getString("agent"),
+                row.getString("previous_interaction_id"),
+                row.getString("environment_id"),
+                row.getJsonObject("request"),
+                row.getBoolean("background"),
+                row.getBoolean("store"),
+                row.getString("idempotency_key"),
+                instant(row.getOffsetDateTime("deadline_at")),
+                row.getString("run_token"),
+                row.getLong("max_total_tokens"),
+                row.getInteger("max_steps"),
+                new Usage(row.getLong("input_tokens"), row.getLong("output_tokens"), row.getLong("thought_tokens")),
+                row.getJsonArray("errors"),
+                row.getJsonArray("artifacts"),
+                row.getLong("last_event_seq"));
+    }
+
+    private static OffsetDateTime time(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private static Instant instant(OffsetDateTime time) {
+        return time == null ? null : time.toInstant();
+    }
+}

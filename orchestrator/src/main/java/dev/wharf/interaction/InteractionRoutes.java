@@ -1,0 +1,155 @@
+package dev.wharf.interaction;
+
+import dev.wharf.api.ApiException;
+import dev.wharf.api.ApiStatus;
+import dev.wharf.api.ErrorBody;
+import dev.wharf.platform.SafeContext;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Interactions over HTTP, under /v1 and /v1beta (any path prefix, optional trailing slash). Whether an answer is
+ * JSON or a server-sent event stream depends on the request's {@code stream} flag (body for create, query for
+ * get), never on {@code Accept}: the Java SDK sends the same Accept header either way.
+ */
+@ApplicationScoped
+public class InteractionRoutes {
+    private static final Logger LOG = Logger.getLogger(InteractionRoutes.class);
+    private static final int ROUTE_ORDER = -40;
+    private static final String BASE = "^(?:.*?)/(?<version>v1|v1beta)/interactions";
+    private static final String ONE = BASE + "/(?<id>[^/:]+)";
+    private static final long MAX_BODY_BYTES = 20L * 1024 * 1024;
+
+    private final InteractionService interactions;
+
+    public InteractionRoutes(InteractionService interactions) {
+        this.interactions = interactions;
+    }
+
+    void register(@Observes Router router) {
+        router.routeWithRegex(HttpMethod.POST, BASE + "/?$").order(ROUTE_ORDER)
+                .handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES).setHandleFileUploads(false))
+                .handler(this::create);
+        router.routeWithRegex(HttpMethod.GET, BASE + "/?$").order(ROUTE_ORDER).handler(this::list);
+        router.routeWithRegex(HttpMethod.GET, ONE + "/?$").order(ROUTE_ORDER).handler(this::get);
+        router.routeWithRegex(HttpMethod.POST, ONE + "(?:/cancel|:cancel)/?$").order(ROUTE_ORDER).handler(this::cancel);
+        router.routeWithRegex(HttpMethod.DELETE, ONE + "/?$").order(ROUTE_ORDER).handler(this::delete);
+    }
+
+    private void create(RoutingContext ctx) {
+        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && Long.parseLong(length.trim()) > MAX_BODY_BYTES) {
+            error(ctx, ApiException.invalidArgument("request body is larger than " + MAX_BODY_BYTES + " bytes"));
+            return;
+        }
+        String idempotencyKey = ctx.request().getHeader("Idempotency-Key");
+        JsonObject body;
+        try {
+            body = ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            error(ctx, ApiException.invalidArgument("the body is not a JSON object"));
+            return;
+        }
+        run(ctx, () -> interactions.create(body, idempotencyKey), outcome -> {
+            if (outcome.events() != null) {
+                sse(ctx, outcome.events());
+            } else {
+                json(ctx.response(), 200, outcome.interaction().encode());
+            }
+        });
+    }
+
+    private void list(RoutingContext ctx) {
+        Integer pageSize = null;
+        String size = ctx.request().getParam("page_size");
+        if (size != null) {
+            try {
+                pageSize = Integer.parseInt(size);
+            } catch (NumberFormatException e) {
+                error(ctx, ApiException.invalidArgument("page_size must be a number"));
+                return;
+            }
+        }
+        Integer chosen = pageSize;
+        run(ctx, () -> interactions.list(chosen, ctx.request().getParam("page_token")),
+                page -> json(ctx.response(), 200, page.encode()));
+    }
+
+    private void get(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        if ("true".equalsIgnoreCase(ctx.request().getParam("stream"))) {
+            run(ctx, () -> interactions.follow(id, ctx.request().getParam("last_event_id")), events -> sse(ctx, events));
+        } else {
+            run(ctx, () -> interactions.get(id), view -> json(ctx.response(), 200, view.encode()));
+        }
+    }
+
+    private void cancel(RoutingContext ctx) {
+        run(ctx, () -> interactions.cancel(ctx.pathParam("id")), view -> json(ctx.response(), 200, view.encode()));
+    }
+
+    private void delete(RoutingContext ctx) {
+        run(ctx, () -> interactions.delete(ctx.pathParam("id")), done -> json(ctx.response(), 200, "{}"));
+    }
+
+    /** Writes each event as {@code event:}, {@code id:} and {@code data:} lines; the JSON carries type and id too. */
+    private static void sse(RoutingContext ctx, Multi<InteractionEvent> events) {
+        HttpServerResponse response = ctx.response();
+        response.setStatusCode(200)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+                .setChunked(true);
+        response.write(": wharf\n\n");
+        Cancellable subscription = events.subscribe().with(
+                event -> response.write("event: " + event.type() + "\nid: " + event.seq() + "\ndata: "
+                        + event.toWire().encode() + "\n\n"),
+                failure -> {
+                    LOG.warnf("event stream failed: %s", failure.getMessage());
+                    response.end();
+                },
+                response::end);
+        response.closeHandler(closed -> subscription.cancel());
+    }
+
+    private static <T> void run(RoutingContext ctx, Supplier<Uni<T>> work, java.util.function.Consumer<T> answer) {
+        Uni<T> uni;
+        try {
+            uni = SafeContext.run(work);
+        } catch (RuntimeException e) {
+            error(ctx, e);
+            return;
+        }
+        uni.subscribe().with(answer, failure -> error(ctx, failure));
+    }
+
+    private static void error(RoutingContext ctx, Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        ApiException error = cause instanceof ApiException api ? api
+                : new ApiException(ApiStatus.INTERNAL, "Internal error");
+        if (!(cause instanceof ApiException)) {
+            LOG.error("interaction request failed", cause);
+        }
+        if (ctx.response().headWritten()) {
+            ctx.response().end();
+            return;
+        }
+        json(ctx.response(), error.status().httpStatus(), ErrorBody.of(error.status(), error.getMessage()).toJson());
+    }
+
+    private static void json(HttpServerResponse response, int status, String body) {
+        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body);
+    }
+}

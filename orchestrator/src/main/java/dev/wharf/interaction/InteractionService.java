@@ -1,0 +1,268 @@
+package dev.wharf.interaction;
+
+import dev.wharf.agent.AgentService;
+import dev.wharf.api.ApiException;
+import dev.wharf.api.PageToken;
+import dev.wharf.api.ResourceIds;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Interactions: accept, run (in the control plane for models, in a sandbox for agents), follow, cancel, delete.
+ * Work runs detached from the request that created it: a background interaction proceeds with nobody connected,
+ * and a foreground caller merely waits for the log to close.
+ */
+@ApplicationScoped
+public class InteractionService {
+    private static final Logger LOG = Logger.getLogger(InteractionService.class);
+    private static final int RUN_TOKEN_CHARS = 32;
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final InteractionRepository repository;
+    private final InteractionLog log;
+    private final InteractionViews views;
+    private final InteractionStream stream;
+    private final ModelCallRunner modelCalls;
+    private final AgentRunLauncher agentRuns;
+    private final AgentService agents;
+    private final InteractionConfig config;
+    private final Clock clock;
+
+    public InteractionService(InteractionRepository repository, InteractionLog log, InteractionViews views,
+                              InteractionStream stream, ModelCallRunner modelCalls, AgentRunLauncher agentRuns,
+                              AgentService agents, InteractionConfig config, Clock clock) {
+        this.repository = repository;
+        this.log = log;
+        this.views = views;
+        this.stream = stream;
+        this.modelCalls = modelCalls;
+        this.agentRuns = agentRuns;
+        this.agents = agents;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** What create answers: the interaction as JSON, or its event stream. */
+    public record Outcome(JsonObject interaction, Multi<InteractionEvent> events) {
+    }
+
+    public Uni<Outcome> create(JsonObject body, String idempotencyKey) {
+        CreateInteraction request = CreateInteraction.parse(body);
+        Uni<Optional<Interaction>> replay = idempotencyKey == null ? Uni.createFrom().item(Optional.empty())
+                : repository.findByIdempotencyKey(idempotencyKey);
+        return replay.chain(existing -> existing.isPresent()
+                ? answer(existing.get(), request)
+                : accept(request, idempotencyKey).chain(created -> answer(created, request)));
+    }
+
+    private Uni<Interaction> accept(CreateInteraction request, String idempotencyKey) {
+        Instant now = clock.instant();
+        String id = ResourceIds.newId("int");
+        Duration timeout = timeout(request.agentConfig());
+        Uni<Void> checks = request.previousInteractionId() == null ? Uni.createFrom().voidItem()
+                : repository.find(request.previousInteractionId()).chain(previous -> previous.isEmpty()
+                        ? Uni.createFrom().failure(ApiException.invalidArgument(
+                                "previous_interaction_id " + request.previousInteractionId() + " does not exist"))
+                        : Uni.createFrom().voidItem());
+        if (request.agent() != null) {
+            checks = checks.chain(() -> agents.get(request.agent())
+                    .invoke(agent -> agentRuns.agentModel(request.agentConfig(), agent)).replaceWithVoid());
+        } else {
+            modelCalls.validate(request.model());
+        }
+        Interaction row = new Interaction(id, InteractionStatus.QUEUED, now, now, request.model(), request.agent(),
+                request.previousInteractionId(), null, request.body(), request.background(), request.store(),
+                idempotencyKey, now.plus(timeout), request.agent() == null ? null : ResourceIds.randomToken(RUN_TOKEN_CHARS),
+                maxTotalTokens(request.agentConfig()), maxSteps(request.agentConfig()),
+                dev.wharf.model.Usage.NONE, new JsonArray(), new JsonArray(), 0);
+        return checks.chain(() -> repository.inTransaction(tx -> repository.insert(tx, row, now.plus(config.lease()))
+                        .chain(() -> repository.append(tx, id, InteractionEvent.CREATED,
+                                new JsonObject().put("interaction", views.render(row, List.of()))))))
+                .onFailure(PgException.class).recoverWithUni(e -> isDuplicateKey(e) && idempotencyKey != null
+                        ? repository.findByIdempotencyKey(idempotencyKey).map(Optional::orElseThrow)
+                                .chain(existing -> Uni.createFrom().failure(new Replay(existing)))
+                        : Uni.createFrom().failure(e))
+                .chain(() -> recordInput(id, request))
+                .invoke(() -> start(row, request))
+                .chain(() -> repository.find(id).map(Optional::orElseThrow))
+                .onFailure(Replay.class).recoverWithItem(e -> ((Replay) e).existing);
+    }
+
+    /** A concurrent create with the same idempotency key won the insert: answer with its interaction. */
+    private static final class Replay extends RuntimeException {
+        final transient Interaction existing;
+
+        Replay(Interaction existing) {
+            super(null, null, false, false);
+            this.existing = existing;
+        }
+    }
+
+    private static boolean isDuplicateKey(Throwable e) {
+        return e instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
+    }
+
+    private Uni<Void> recordInput(String id, CreateInteraction request) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        List<JsonObject> steps = request.inputSteps();
+        for (int i = 0; i < steps.size(); i++) {
+            int index = i;
+            chain = chain.chain(() -> log.step(id, index, steps.get(index)));
+        }
+        return chain;
+    }
+
+    /** Runs the work detached from this request; failures end the interaction, never the caller's connection. */
+    private void start(Interaction row, CreateInteraction request) {
+        Uni<Void> work = row.isAgent() ? agentRuns.launch(row, request) : modelCalls.run(row, request);
+        work.subscribe().with(done -> { }, failure -> LOG.errorf(failure, "interaction %s: unexpected failure",
+                row.id()));
+    }
+
+    private Uni<Outcome> answer(Interaction interaction, CreateInteraction request) {
+        if (request.stream()) {
+            Multi<InteractionEvent> events = stream.follow(interaction.id(), 0);
+            if (!interaction.store()) {
+                events = events.onTermination().call(() -> repository.delete(interaction.id()).replaceWithVoid());
+            }
+            return Uni.createFrom().item(new Outcome(null, events));
+        }
+        if (interaction.background()) {
+            return views.generated(interaction).map(view -> new Outcome(view, null));
+        }
+        return awaitEnd(interaction.id())
+                .chain(() -> repository.find(interaction.id()).map(Optional::orElseThrow))
+                .chain(views::generated)
+                .call(() -> interaction.store() ? Uni.createFrom().voidItem()
+                        : repository.delete(interaction.id()).replaceWithVoid())
+                .map(view -> new Outcome(view, null));
+    }
+
+    /** Completes when the interaction's log is closed. */
+    private Uni<Void> awaitEnd(String id) {
+        return stream.follow(id, 0).filter(event -> InteractionEvent.COMPLETED.equals(event.type()))
+                .toUni().replaceWithVoid();
+    }
+
+    public Uni<Interaction> find(String id) {
+        return repository.find(id).map(found -> found.filter(Interaction::store)
+                .orElseThrow(() -> ApiException.notFound("interaction " + id + " not found")));
+    }
+
+    public Uni<JsonObject> get(String id) {
+        return find(id).chain(views::full);
+    }
+
+    /** Replays the log after {@code lastEventId} (all of it when null) and follows it until it closes. */
+    public Uni<Multi<InteractionEvent>> follow(String id, String lastEventId) {
+        long after;
+        try {
+            after = lastEventId == null || lastEventId.isBlank() ? 0 : Long.parseLong(lastEventId.trim());
+        } catch (NumberFormatException e) {
+            throw ApiException.invalidArgument("last_event_id must be an event_id from this interaction's stream");
+        }
+        return find(id).map(found -> stream.follow(id, after));
+    }
+
+    public Uni<JsonObject> list(Integer pageSize, String pageToken) {
+        int size = PageToken.pageSize(pageSize);
+        PageToken after = pageToken == null || pageToken.isBlank() ? null : PageToken.decode(pageToken);
+        return repository.page(after == null ? null : after.created(), after == null ? null : after.id(), size)
+                .map(rows -> {
+                    List<Interaction> page = rows.size() > size ? rows.subList(0, size) : rows;
+                    JsonArray items = new JsonArray();
+                    page.forEach(row -> items.add(views.render(row, List.of()).put("x_summary", true)));
+                    JsonObject result = new JsonObject().put("interactions", items);
+                    if (rows.size() > size) {
+                        Interaction last = page.get(size - 1);
+                        result.put("next_page_token", new PageToken(last.createdAt(), last.id()).encode());
+                    }
+                    return result;
+                });
+    }
+
+    /** Cancels running work; a finished interaction is returned as it is. */
+    public Uni<JsonObject> cancel(String id) {
+        return find(id).chain(interaction -> {
+            if (interaction.status().terminal()) {
+                return views.full(interaction);
+            }
+            return log.transition(id, InteractionStatus.CANCELLED, null, views::full)
+                    .call(moved -> moved && interaction.isAgent() ? agentRuns.stop(interaction)
+                            : Uni.createFrom().voidItem())
+                    .chain(() -> get(id));
+        });
+    }
+
+    public Uni<Void> delete(String id) {
+        return find(id).chain(interaction -> (interaction.status().terminal() ? Uni.createFrom().voidItem()
+                        : cancel(id).replaceWithVoid())
+                .chain(() -> repository.delete(id)).replaceWithVoid());
+    }
+
+    private Duration timeout(JsonObject agentConfig) {
+        Object value = agentConfig.getValue("timeout_seconds");
+        if (value == null) {
+            return config.defaultTimeout();
+        }
+        double seconds = number(value, "agent_config.timeout_seconds");
+        if (seconds <= 0) {
+            throw ApiException.invalidArgument("agent_config.timeout_seconds must be positive");
+        }
+        Duration requested = Duration.ofMillis(Math.round(seconds * 1000));
+        if (requested.compareTo(config.maxTimeout()) > 0) {
+            throw ApiException.invalidArgument("agent_config.timeout_seconds may be at most "
+                    + config.maxTimeout().toSeconds());
+        }
+        return requested;
+    }
+
+    private static Long maxTotalTokens(JsonObject agentConfig) {
+        Object value = agentConfig.getValue("max_total_tokens");
+        if (value == null) {
+            return null;
+        }
+        double tokens = number(value, "agent_config.max_total_tokens");
+        if (tokens <= 0) {
+            throw ApiException.invalidArgument("agent_config.max_total_tokens must be positive");
+        }
+        return (long) tokens;
+    }
+
+    private Integer maxSteps(JsonObject agentConfig) {
+        Object value = agentConfig.getValue("max_steps");
+        if (value == null) {
+            return config.defaultMaxSteps();
+        }
+        double steps = number(value, "agent_config.max_steps");
+        if (steps < 1) {
+            throw ApiException.invalidArgument("agent_config.max_steps must be at least 1");
+        }
+        return (int) steps;
+    }
+
+    /** int64 fields arrive as JSON numbers or, in the public JSON mapping, as strings. */
+    private static double number(Object value, String field) {
+        if (value instanceof Number n) {
+            return n.doubleValue();
+        }
+        if (value instanceof String s) {
+            try {
+                return Double.parseDouble(s.trim());
+            } catch (NumberFormatException e) {
+                throw ApiException.invalidArgument(field + " must be a number");
+            }
+        }
+        throw ApiException.invalidArgument(field + " must be a number");
+    }
+}
