@@ -37,10 +37,13 @@ public class AgentRunLauncher {
     private final ModelRouter router;
     private final InteractionConfig config;
     private final ObjectMapper mapper;
+    private final io.vertx.core.Vertx vertx;
+    private final java.time.Clock clock;
 
     public AgentRunLauncher(InteractionRepository repository, InteractionLog log, InteractionViews views,
                             AgentService agents, EnvironmentService environments, SandboxDaemonClient daemon,
-                            SandboxStartup sandboxes, ModelRouter router, InteractionConfig config, ObjectMapper mapper) {
+                            SandboxStartup sandboxes, ModelRouter router, InteractionConfig config, ObjectMapper mapper,
+                            io.vertx.core.Vertx vertx, java.time.Clock clock) {
         this.repository = repository;
         this.log = log;
         this.views = views;
@@ -51,6 +54,8 @@ public class AgentRunLauncher {
         this.router = router;
         this.config = config;
         this.mapper = mapper;
+        this.vertx = vertx;
+        this.clock = clock;
     }
 
     /** The model driving this agent: the request's agent_config.model, the agent's, or the platform default. */
@@ -67,8 +72,14 @@ public class AgentRunLauncher {
         return model;
     }
 
+    /**
+     * Until the run is handed to its sandbox this control plane owns it through a lease, renewed while the
+     * environment is provisioned, so a crash here is noticed and a slow start is not.
+     */
     public Uni<Void> launch(Interaction row, CreateInteraction request) {
         String id = row.id();
+        long renewal = vertx.setPeriodic(config.lease().toMillis() / 3, tick ->
+                repository.extendLease(id, clock.instant().plus(config.lease())).subscribe().with(ok -> { }, e -> { }));
         return SafeContext.run(() -> agents.get(row.agent())
                 .call(agent -> log.transition(id, InteractionStatus.IN_PROGRESS, null, views::full))
                 .chain(agent -> environmentFor(row, request, agent)
@@ -82,7 +93,8 @@ public class AgentRunLauncher {
                     LOG.warnf("agent interaction %s could not start: %s", id, failure.getMessage());
                     return log.transition(id, InteractionStatus.FAILED,
                             new JsonArray().add(InteractionFailures.describe(failure)), views::full).replaceWithVoid();
-                }));
+                }))
+                .eventually(() -> vertx.cancelTimer(renewal));
     }
 
     /** Stops a run in its sandbox, best effort: the gateway refuses it anyway once the interaction has ended. */

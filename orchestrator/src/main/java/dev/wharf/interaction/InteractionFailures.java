@@ -18,6 +18,9 @@ final class InteractionFailures {
     }
 
     static JsonObject describe(Throwable failure) {
+        if (failure instanceof InteractionGoneException gone) {
+            throw gone;
+        }
         if (failure instanceof ModelProviderException model) {
             String status = model.httpStatus() > 0 ? " (HTTP " + model.httpStatus() + ")" : "";
             return InteractionViews.error(MODEL_ERROR, "model provider " + model.provider() + " failed" + status

@@ -87,7 +87,7 @@ public class InteractionRepository {
                 .execute(Tuple.of(id))
                 .chain(rows -> {
                     if (rows.size() == 0) {
-                        return Uni.createFrom().failure(new IllegalStateException("interaction " + id + " is gone"));
+                        return Uni.createFrom().failure(new InteractionGoneException(id));
                     }
                     long seq = rows.iterator().next().getLong(0);
                     return client.preparedQuery("INSERT INTO interaction_event (interaction_id, seq, event_type, payload)"

@@ -125,8 +125,13 @@ public class InteractionService {
     /** Runs the work detached from this request; failures end the interaction, never the caller's connection. */
     private void start(Interaction row, CreateInteraction request) {
         Uni<Void> work = row.isAgent() ? agentRuns.launch(row, request) : modelCalls.run(row, request);
-        work.subscribe().with(done -> { }, failure -> LOG.errorf(failure, "interaction %s: unexpected failure",
-                row.id()));
+        work.subscribe().with(done -> { }, failure -> {
+            if (failure instanceof InteractionGoneException) {
+                LOG.debugf("interaction %s was deleted while its work was finishing", row.id());
+            } else {
+                LOG.errorf(failure, "interaction %s: unexpected failure", row.id());
+            }
+        });
     }
 
     private Uni<Outcome> answer(Interaction interaction, CreateInteraction request) {
@@ -181,7 +186,8 @@ public class InteractionService {
                 .map(rows -> {
                     List<Interaction> page = rows.size() > size ? rows.subList(0, size) : rows;
                     JsonArray items = new JsonArray();
-                    page.forEach(row -> items.add(views.render(row, List.of()).put("x_summary", true)));
+                    // List items leave steps out; GET one interaction for its timeline.
+                    page.forEach(row -> items.add(views.render(row, List.of())));
                     JsonObject result = new JsonObject().put("interactions", items);
                     if (rows.size() > size) {
                         Interaction last = page.get(size - 1);

@@ -34,7 +34,8 @@ public final class SandboxHardening {
                 // Writable scratch space lives in memory, bounded, and vanishes with the container.
                 .withTmpFs(Map.of(
                         "/tmp", "rw,exec,nosuid,nodev,size=" + config.tmpSize(),
-                        HOME, "rw,nosuid,nodev,size=" + config.homeSize()))
+                        // Owned by the sandbox user: Chromium profiles, font caches and git config live here.
+                        HOME, "rw,nosuid,nodev,size=" + config.homeSize() + ",uid=1000,gid=1000"))
                 // The workspace is a named volume so files outlive the container (expiry, restarts).
                 .withMounts(List.of(new Mount()
                         .withType(MountType.VOLUME)

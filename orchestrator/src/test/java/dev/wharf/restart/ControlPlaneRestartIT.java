@@ -1,0 +1,406 @@
+package dev.wharf.restart;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wharf.model.ScriptedOpenAiServer;
+import dev.wharf.model.ScriptedReply;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A real control-plane restart: the packaged Wharf runs as a child process, is killed with SIGKILL in the middle
+ * of background work, and is started again on the same port, database and gateway port.
+ * <ul>
+ * <li>An agent run already started in its sandbox survives: its code finishes while the control plane is down,
+ * the in-sandbox runtime keeps retrying the model gateway with the result, and the new control plane serves the
+ * rest of the run to completion.</li>
+ * <li>A model call the dead control plane was driving is not left {@code in_progress}: its lease lapses and the
+ * watchdog of the new control plane fails it with {@code control_plane_restarted}.</li>
+ * </ul>
+ * In both cases the interaction stays readable by id across the restart. Runs isolated from other Wharfs on the
+ * host: its own database ({@value #DB_NAME}), deployment label ({@value #DEPLOYMENT}) and free ports.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ControlPlaneRestartIT {
+    static final String DB_NAME = "wharf_restart";
+    static final String DEPLOYMENT = "restart-it";
+    private static final Set<String> TERMINAL = Set.of("completed", "failed", "cancelled", "incomplete",
+            "requires_action", "budget_exceeded");
+    private static final Duration DOWN_FOR = Duration.ofSeconds(2);
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Set<String> environments = new LinkedHashSet<>();
+    private static ScriptedOpenAiServer model;
+    private static ControlPlaneProcess controlPlane;
+
+    @BeforeAll
+    static void startControlPlane() throws Exception {
+        Path module = moduleDir();
+        Path jar = module.resolve("target/quarkus-app/quarkus-run.jar");
+        assertTrue(Files.isRegularFile(jar), jar + " is missing: run this test through `mvn verify` (after package)");
+        removeSandboxes();
+        resetDatabase();
+        model = new ScriptedOpenAiServer();
+        Path logFile = module.resolve("target/restart-it/control-plane.log");
+        Files.deleteIfExists(logFile);
+        int httpPort = freePort();
+        int gatewayPort = freePort();
+        controlPlane = new ControlPlaneProcess(jar, logFile, httpPort,
+                Map.of("WHARF_HTTP_PORT", String.valueOf(httpPort), "WHARF_DB_NAME", DB_NAME),
+                List.of("-Dwharf.sandbox.deployment=" + DEPLOYMENT,
+                        "-Dwharf.interactions.gateway-port=" + gatewayPort,
+                        "-Dwharf.models.openai.base-url=" + model.baseUrl(),
+                        "-Dwharf.interactions.lease=6s",
+                        "-Dwharf.interactions.watchdog-interval=1s"));
+        Duration took = controlPlane.start();
+        log("control plane up on port %d (gateway port %d) in %d ms; output in %s", httpPort, gatewayPort,
+                took.toMillis(), controlPlane.logFile());
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        try {
+            if (controlPlane != null && controlPlane.isAlive()) {
+                for (String environment : environments) {
+                    try {
+                        HttpResponse<String> deleted = send("DELETE", "/v1/environments/" + environment, null);
+                        log("DELETE environment %s: %d", environment, deleted.statusCode());
+                    } catch (IOException | RuntimeException e) {
+                        log("DELETE environment %s failed: %s", environment, e);
+                    }
+                }
+            }
+        } finally {
+            try {
+                if (controlPlane != null) {
+                    controlPlane.stop();
+                }
+            } finally {
+                if (model != null) {
+                    model.close();
+                }
+                removeSandboxes();
+            }
+        }
+    }
+
+    @BeforeEach
+    void resetModelAndEnsureRunning() throws Exception {
+        model.reset();
+        if (!controlPlane.isAlive()) { // an earlier scenario failed while it was down
+            controlPlane.start();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void agentRunStartedInItsSandboxResumesAfterTheControlPlaneIsKilled() throws Exception {
+        model.replyToolCall("execute_code", new JsonObject().put("language", "bash")
+                        .put("code", "sleep 8; echo done > after.txt").encode())
+                .reply("finished");
+        HttpResponse<String> created = send("POST", "/v1/interactions", new JsonObject()
+                .put("agent", "default")
+                .put("input", "Wait a little, then write after.txt")
+                .put("background", true)
+                .put("agent_config", new JsonObject().put("type", "dynamic").put("model", "openai/agent-model")));
+        assertEquals(200, created.statusCode(), created.body());
+        String id = new JsonObject(created.body()).getString("id");
+        assertNotNull(id, created.body());
+
+        JsonObject running = await(id, Duration.ofSeconds(90), "its steps contain code_execution_call",
+                now -> hasStep(now, "code_execution_call"));
+        assertEquals("in_progress", running.getString("status"), running.encodePrettily());
+        String environment = running.getString("environment_id");
+        assertNotNull(environment, "an agent interaction names its environment: " + running.encode());
+        environments.add(environment);
+
+        assertFalse(hasStep(running, "code_execution_result"), "the code is still running when the control plane"
+                + " is killed: " + running.encodePrettily());
+
+        // Kill the control plane and keep it down until the code has finished in the sandbox: the runtime's report
+        // of the tool result then meets a dead gateway and must be retried until the new control plane answers.
+        long killedAt = System.nanoTime();
+        controlPlane.kill();
+        log("control plane killed (SIGKILL) while the agent's code runs");
+        String written = awaitSandboxFile(environment, "after.txt", Duration.ofSeconds(40));
+        assertEquals("done\n", written, "the code finished in the sandbox while the control plane was down");
+        log("the code finished in the sandbox %d ms after the kill, with the control plane still down",
+                millisSince(killedAt));
+        Duration took = controlPlane.start();
+        log("control plane restarted and ready in %d ms (down %d ms in all)", took.toMillis(), millisSince(killedAt));
+        JsonObject readable = readable(id);
+        log("agent interaction %s after the restart: %s, %d steps", id, readable.getString("status"),
+                readable.getJsonArray("steps", new JsonArray()).size());
+
+        JsonObject done = await(id, Duration.ofSeconds(90), "it reaches a terminal status",
+                now -> TERMINAL.contains(now.getString("status")));
+        log("agent interaction %s %s %d ms after the kill", id, done.getString("status"), millisSince(killedAt));
+        assertEquals("completed", done.getString("status"),
+                "the run must resume after the restart; interaction: " + done.encodePrettily()
+                        + "\ncontrol plane output:\n" + controlPlane.tail());
+        assertEquals(id, done.getString("id"));
+        assertEquals(environment, done.getString("environment_id"));
+
+        JsonArray steps = done.getJsonArray("steps");
+        JsonObject result = steps.stream().map(JsonObject.class::cast)
+                .filter(s -> "code_execution_result".equals(s.getString("type"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no code_execution_result step: " + done.encodePrettily()));
+        assertFalse(result.getBoolean("is_error", true), "the code ran without error: " + result.encode());
+        JsonObject last = steps.getJsonObject(steps.size() - 1);
+        assertEquals("model_output", last.getString("type"), done.encodePrettily());
+        assertEquals("finished", last.getJsonArray("content").getJsonObject(0).getString("text"),
+                done.encodePrettily());
+        assertEquals(2, model.requestCount(), "one model turn before the tool run and one after it");
+
+        HttpResponse<String> file = send("GET", "/v1/environments/" + environment + "/files/after.txt?alt=media", null);
+        assertEquals(200, file.statusCode(), file.body());
+        assertEquals("done\n", file.body());
+        assertNothingLeftInProgress();
+    }
+
+    @Test
+    @Order(2)
+    void modelCallWhoseControlPlaneWasKilledFailsWithAReason() throws Exception {
+        model.enqueue(ScriptedReply.text("late").withDelay(30_000));
+        HttpResponse<String> created = send("POST", "/v1/interactions", new JsonObject()
+                .put("model", "openai/m")
+                .put("input", "Answer slowly")
+                .put("background", true));
+        assertEquals(200, created.statusCode(), created.body());
+        String id = new JsonObject(created.body()).getString("id");
+        assertNotNull(id, created.body());
+
+        await(id, Duration.ofSeconds(30), "it is in_progress", now -> "in_progress".equals(now.getString("status")));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (model.requestCount() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(1, model.requestCount(), "the model call is in flight when the control plane is killed");
+
+        long killedAt = System.nanoTime();
+        restart();
+        long restartedAt = System.nanoTime();
+        JsonObject readable = readable(id);
+        log("model interaction %s after the restart: %s", id, readable.getString("status"));
+
+        JsonObject ended = await(id, Duration.ofSeconds(30), "it is no longer in progress",
+                now -> TERMINAL.contains(now.getString("status")));
+        log("model interaction %s %s %d ms after the kill (%d ms after the restart)", id, ended.getString("status"),
+                millisSince(killedAt), millisSince(restartedAt));
+        assertEquals("failed", ended.getString("status"), ended.encodePrettily());
+        JsonArray errors = ended.getJsonArray("errors");
+        assertTrue(errors != null && !errors.isEmpty(), "a failed interaction says why: " + ended.encodePrettily());
+        assertEquals("control_plane_restarted", errors.getJsonObject(0).getString("code"), ended.encodePrettily());
+        assertFalse(errors.getJsonObject(0).getString("message", "").isBlank(), ended.encodePrettily());
+        assertEquals(1, model.requestCount(), "the new control plane does not call the model again");
+        assertNothingLeftInProgress();
+    }
+
+    // ---- steps -------------------------------------------------------------------------------------
+
+    private static void restart() throws Exception {
+        controlPlane.kill();
+        log("control plane killed (SIGKILL)");
+        Thread.sleep(DOWN_FOR.toMillis());
+        Duration took = controlPlane.start();
+        log("control plane restarted and ready in %d ms", took.toMillis());
+    }
+
+    private static JsonObject readable(String id) throws Exception {
+        HttpResponse<String> answer = send("GET", "/v1/interactions/" + id, null);
+        assertEquals(200, answer.statusCode(), "interaction " + id + " must be readable after the restart: "
+                + answer.body());
+        JsonObject interaction = new JsonObject(answer.body());
+        assertEquals(id, interaction.getString("id"), answer.body());
+        return interaction;
+    }
+
+    /**
+     * Reads a workspace file straight from the sandbox container (the API is down meanwhile) once it exists.
+     * Container names are {@code wharf-<deployment>-<environment>}.
+     */
+    private static String awaitSandboxFile(String environment, String path, Duration timeout) throws Exception {
+        String container = "wharf-" + DEPLOYMENT + "-" + environment;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            Process cat = new ProcessBuilder("docker", "exec", container, "cat", "/workspace/" + path)
+                    .redirectErrorStream(true).start();
+            last = new String(cat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (cat.waitFor(30, TimeUnit.SECONDS) && cat.exitValue() == 0) {
+                return last;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("/workspace/" + path + " did not appear in " + container + " within "
+                + timeout.toSeconds() + " s; last docker exec output: " + last);
+    }
+
+    /** No interaction of this deployment is left queued or in progress: nothing runs unowned. */
+    private static void assertNothingLeftInProgress() throws Exception {
+        HttpResponse<String> answer = send("GET", "/v1/interactions?page_size=100", null);
+        assertEquals(200, answer.statusCode(), answer.body());
+        List<String> open = new ArrayList<>();
+        new JsonObject(answer.body()).getJsonArray("interactions", new JsonArray()).stream()
+                .map(JsonObject.class::cast)
+                .filter(i -> Set.of("queued", "in_progress").contains(i.getString("status")))
+                .forEach(i -> open.add(i.getString("id") + "=" + i.getString("status")));
+        assertTrue(open.isEmpty(), "interactions still open: " + open + "\n" + answer.body());
+    }
+
+    /** Polls {@code GET /v1/interactions/{id}} until {@code condition} holds; fails with the last answer. */
+    private static JsonObject await(String id, Duration timeout, String what, Predicate<JsonObject> condition)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> answer = send("GET", "/v1/interactions/" + id, null);
+            last = answer.statusCode() + " " + answer.body();
+            if (answer.statusCode() == 200) {
+                JsonObject now = new JsonObject(answer.body());
+                if (condition.test(now)) {
+                    return now;
+                }
+                if (TERMINAL.contains(now.getString("status"))) {
+                    throw new AssertionError("interaction " + id + " ended " + now.getString("status")
+                            + " before " + what + ": " + now.encodePrettily() + "\ncontrol plane output:\n"
+                            + controlPlane.tail());
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("interaction " + id + ": waited " + timeout.toSeconds() + " s until " + what
+                + "; last answer: " + last + "\ncontrol plane output:\n" + controlPlane.tail());
+    }
+
+    private static boolean hasStep(JsonObject interaction, String type) {
+        JsonArray steps = interaction.getJsonArray("steps", new JsonArray());
+        return steps.stream().anyMatch(s -> s instanceof JsonObject step && type.equals(step.getString("type")));
+    }
+
+    // ---- plumbing ----------------------------------------------------------------------------------
+
+    private static HttpResponse<String> send(String method, String path, JsonObject body)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(controlPlane.baseUrl() + path))
+                .timeout(Duration.ofSeconds(30));
+        if (body == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(body.encode(), StandardCharsets.UTF_8));
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /** Failsafe runs in the module directory and sets basedir; fall back to the repository root layout. */
+    private static Path moduleDir() {
+        String basedir = System.getProperty("basedir");
+        Path dir = Path.of(basedir != null ? basedir : System.getProperty("user.dir")).toAbsolutePath();
+        if (!Files.isDirectory(dir.resolve("target/quarkus-app")) && Files.isDirectory(dir.resolve("orchestrator"))) {
+            dir = dir.resolve("orchestrator");
+        }
+        return dir;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    /** The test's own database, created if absent and emptied, so every run starts from fresh migrations. */
+    private static void resetDatabase() throws Exception {
+        String host = System.getenv().getOrDefault("WHARF_DB_HOST", "localhost");
+        String port = System.getenv().getOrDefault("WHARF_DB_PORT", "5432");
+        String user = System.getenv().getOrDefault("WHARF_DB_USER", "wharf");
+        String password = System.getenv().getOrDefault("WHARF_DB_PASSWORD", "wharf");
+        String url = "jdbc:postgresql://" + host + ":" + port + "/" + DB_NAME;
+        try (Connection connection = connect(url, user, password); Statement sql = connection.createStatement()) {
+            sql.execute("DROP SCHEMA IF EXISTS public CASCADE");
+            sql.execute("CREATE SCHEMA public");
+        }
+    }
+
+    private static Connection connect(String url, String user, String password) throws Exception {
+        try {
+            return DriverManager.getConnection(url, user, password);
+        } catch (SQLException e) {
+            if (!"3D000".equals(e.getSQLState())) { // anything but "database does not exist"
+                throw e;
+            }
+            run("runuser", "-u", "postgres", "--", "createdb", "-O", user, DB_NAME);
+            return DriverManager.getConnection(url, user, password);
+        }
+    }
+
+    /** Containers and workspace volumes of this test's deployment, left by this run or an interrupted one. */
+    private static void removeSandboxes() throws Exception {
+        String label = "label=dev.wharf.deployment=" + DEPLOYMENT;
+        List<String> containers = output("docker", "ps", "-aq", "--filter", label);
+        if (!containers.isEmpty()) {
+            List<String> command = new ArrayList<>(List.of("docker", "rm", "-f", "-v"));
+            command.addAll(containers);
+            run(command.toArray(String[]::new));
+        }
+        List<String> volumes = output("docker", "volume", "ls", "-q", "--filter", label);
+        if (!volumes.isEmpty()) {
+            List<String> command = new ArrayList<>(List.of("docker", "volume", "rm", "-f"));
+            command.addAll(volumes);
+            run(command.toArray(String[]::new));
+        }
+    }
+
+    private static List<String> output(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new AssertionError(String.join(" ", command) + " failed: " + text);
+        }
+        return text.lines().map(String::trim).filter(line -> !line.isEmpty()).toList();
+    }
+
+    private static void run(String... command) throws Exception {
+        output(command);
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.printf("[ControlPlaneRestartIT] " + format + "%n", args);
+    }
+}
