@@ -86,13 +86,15 @@ public final class RunningDaemon implements AutoCloseable {
         private final Process process;
         private final StringBuffer stderr = new StringBuffer();
         private final CompletableFuture<Integer> listeningPort = new CompletableFuture<>();
+        private final Thread out;
+        private final Thread err;
 
         private Launch(Process process) {
             this.process = process;
-            Thread out = new Thread(this::readStdout, "daemon-stdout");
+            out = new Thread(this::readStdout, "daemon-stdout");
             out.setDaemon(true);
             out.start();
-            Thread err = new Thread(this::readStderr, "daemon-stderr");
+            err = new Thread(this::readStderr, "daemon-stderr");
             err.setDaemon(true);
             err.start();
         }
@@ -139,6 +141,9 @@ public final class RunningDaemon implements AutoCloseable {
                 process.destroyForcibly();
                 throw new AssertionError("daemon did not exit; stderr: " + stderr);
             }
+            // The process has ended, but its output may still be in the pipes: read it all before answering.
+            out.join(STARTUP_LIMIT.toMillis());
+            err.join(STARTUP_LIMIT.toMillis());
             return process.exitValue();
         }
 

@@ -200,6 +200,8 @@ public class EnvironmentService {
                         .onFailure().recoverWithUni(e -> notReady(handle, e))
                         .chain(() -> writeSources(handle, env.sandboxToken, sources))
                         .chain(() -> activate(env, handle))
+                        .chain(active -> refreshUsage(active.id)
+                                .chain(() -> Panache.withSession(() -> repository.findById(active.id))))
                         .onFailure().call(() -> blocking.run(() -> {
                             provider.remove(handle.containerId());
                             return null;
@@ -311,6 +313,16 @@ public class EnvironmentService {
                     });
                 })
                 .replaceWithVoid();
+    }
+
+    /** Re-reads the workspace's file count and size from the sandbox; best effort. */
+    public Uni<Void> refreshUsage(String id) {
+        return find(id).chain(env -> env.status != EnvironmentStatus.ACTIVE ? Uni.createFrom().voidItem()
+                        : daemon.usage(env.sandboxAddress, env.sandboxToken)
+                                .chain(usage -> Panache.withTransaction(() -> repository.recordUsage(env.id,
+                                        usage.getLong("file_count", 0L), usage.getLong("size_bytes", 0L))))
+                                .replaceWithVoid())
+                .onFailure().recoverWithNull().replaceWithVoid();
     }
 
     /** Pushes the idle deadline out and, after changes, refreshes the file counts the API shows. */

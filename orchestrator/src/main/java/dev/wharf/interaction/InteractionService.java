@@ -126,7 +126,10 @@ public class InteractionService {
     private void start(Interaction row, CreateInteraction request) {
         Uni<Void> work = row.isAgent() ? agentRuns.launch(row, request) : modelCalls.run(row, request);
         work.subscribe().with(done -> { }, failure -> {
-            if (failure instanceof InteractionGoneException) {
+            boolean gone = failure instanceof InteractionGoneException
+                    || (failure instanceof io.smallrye.mutiny.CompositeException composite && composite.getCauses()
+                            .stream().allMatch(cause -> cause instanceof InteractionGoneException));
+            if (gone) {
                 LOG.debugf("interaction %s was deleted while its work was finishing", row.id());
             } else {
                 LOG.errorf(failure, "interaction %s: unexpected failure", row.id());

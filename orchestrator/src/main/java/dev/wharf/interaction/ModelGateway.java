@@ -59,13 +59,15 @@ public class ModelGateway {
     private final AgentRunLauncher launcher;
     private final ModelRouter router;
     private final SandboxStartup sandboxes;
+    private final dev.wharf.environment.EnvironmentService environments;
     private final InteractionConfig config;
     private final Clock clock;
     private HttpServer server;
 
     public ModelGateway(Vertx vertx, InteractionRepository repository, InteractionLog log, InteractionViews views,
                         ConversationHistory history, AgentService agents, AgentRunLauncher launcher,
-                        ModelRouter router, SandboxStartup sandboxes, InteractionConfig config, Clock clock) {
+                        ModelRouter router, SandboxStartup sandboxes,
+                        dev.wharf.environment.EnvironmentService environments, InteractionConfig config, Clock clock) {
         this.vertx = vertx;
         this.repository = repository;
         this.log = log;
@@ -75,6 +77,7 @@ public class ModelGateway {
         this.launcher = launcher;
         this.router = router;
         this.sandboxes = sandboxes;
+        this.environments = environments;
         this.config = config;
         this.clock = clock;
     }
@@ -180,7 +183,9 @@ public class ModelGateway {
         JsonArray errors = error == null ? null : new JsonArray().add(InteractionViews.error(
                 error.getString("code", target.wire()), error.getString("message", "")));
         JsonArray artifacts = body.getJsonArray("artifacts", new JsonArray());
-        return repository.inTransaction(tx -> repository.setArtifacts(tx, row.id(), artifacts))
+        Uni<Void> usage = row.environmentId() == null ? Uni.createFrom().voidItem()
+                : dev.wharf.platform.SafeContext.run(() -> environments.refreshUsage(row.environmentId()));
+        return usage.chain(() -> repository.inTransaction(tx -> repository.setArtifacts(tx, row.id(), artifacts)))
                 .chain(() -> log.transition(row.id(), target, errors, views::full))
                 .replaceWith(new JsonObject());
     }

@@ -77,8 +77,7 @@ public final class Steps {
                                         String url) {
         boolean hasImages = images != null && !images.isEmpty();
         return switch (name) {
-            case EXECUTE_CODE -> new JsonObject().put("type", "code_execution_result").put("call_id", callId)
-                    .put("result", result).put("is_error", isError);
+            case EXECUTE_CODE -> codeExecutionResult(callId, result, isError);
             case BROWSE -> {
                 JsonObject step = new JsonObject().put("type", "url_context_result").put("call_id", callId)
                         .put("result", new JsonArray().add(new JsonObject().put("url", url == null ? "" : url)
@@ -102,6 +101,40 @@ public final class Steps {
                 yield step;
             }
         };
+    }
+
+    /**
+     * The runtime reports a run as JSON (exit code, stdout, stderr, timed out); the public step carries what a
+     * person reads as the output: stdout, then stderr, then a note when the exit was not clean. The exit code
+     * stays available as {@code x_exit_code}.
+     */
+    static JsonObject codeExecutionResult(String callId, String result, boolean isError) {
+        JsonObject step = new JsonObject().put("type", "code_execution_result").put("call_id", callId)
+                .put("is_error", isError);
+        JsonObject run;
+        try {
+            run = new JsonObject(result);
+        } catch (RuntimeException notJson) {
+            return step.put("result", result);
+        }
+        StringBuilder output = new StringBuilder(run.getString("stdout", ""));
+        String stderr = run.getString("stderr", "");
+        if (!stderr.isEmpty()) {
+            if (!output.isEmpty() && output.charAt(output.length() - 1) != '\n') {
+                output.append('\n');
+            }
+            output.append(stderr);
+        }
+        Integer exit = run.getInteger("exit_code");
+        if (run.getBoolean("timed_out", false)) {
+            output.append(output.isEmpty() ? "" : "\n").append("[timed out]");
+        } else if (exit != null && exit != 0) {
+            output.append(output.isEmpty() ? "" : "\n").append("[exit code ").append(exit).append(']');
+        }
+        if (exit != null) {
+            step.put("x_exit_code", exit);
+        }
+        return step.put("result", output.toString());
     }
 
     /**

@@ -58,6 +58,8 @@ class AgentInteractionTest {
                 .body("steps.type", hasItem("code_execution_call"))
                 .body("steps.type", hasItem("code_execution_result"))
                 .body("steps.find { it.type == 'code_execution_result' }.is_error", equalTo(false))
+                .body("steps.find { it.type == 'code_execution_result' }.result", equalTo("rows: 2\n"))
+                .body("steps.find { it.type == 'code_execution_result' }.x_exit_code", equalTo(0))
                 .body("steps[-1].type", equalTo("model_output"))
                 .body("x_artifacts.path", hasItem("out/report.csv"))
                 .extract();
@@ -68,6 +70,8 @@ class AgentInteractionTest {
                 .extract().asByteArray();
         assertEquals("city,temp\r\nParis,21\r\nOslo,9\r\n", new String(csv));
         assertEquals(sha, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(csv)));
+        given().get("/v1/environments/" + environment).then().statusCode(200)
+                .body("file_count", equalTo("1")).body("size_bytes", equalTo(String.valueOf(csv.length)));
 
         // The model saw the tool result, and was offered the built-in tools.
         JsonObject second = model.requests().get(1);
