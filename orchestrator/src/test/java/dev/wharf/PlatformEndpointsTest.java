@@ -103,6 +103,8 @@ class PlatformEndpointsTest {
     void openApiDescribesTheEnvironmentsApi() {
         given().get("/q/openapi").then().statusCode(200)
                 .body(containsString("/{version}/environments"))
-                .body(containsString("Run a command in the environment"));
+                .body(containsString("Run a command in the environment"))
+                .body(containsString("/v1/interactions/{id}/cancel"))
+                .body(containsString("Save a custom agent"));
     }
 }

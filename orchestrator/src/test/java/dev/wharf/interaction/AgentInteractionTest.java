@@ -89,6 +89,33 @@ class AgentInteractionTest {
     }
 
     @Test
+    void savedAgentBringsItsInstructionsToolsConfigAndStartingFiles() {
+        String name = "analyst-" + System.nanoTime();
+        given().contentType(ContentType.JSON).body(Map.of("id", name, "base_agent", "default",
+                        "description", "Reads the brief first",
+                        "system_instruction", "Always read brief.txt before anything else.",
+                        "agent_config", Map.of("type", "dynamic", "model", "openai/agent-model"),
+                        "base_environment", Map.of("sources", List.of(Map.of("type", "inline",
+                                "target", "brief.txt", "content", "Count to three.")))))
+                .post("/v1/agents").then().statusCode(200).body("id", equalTo(name));
+        given().get("/v1/agents").then().statusCode(200).body("agents.id", hasItem(name))
+                .body("agents.id", hasItem("default"));
+
+        model.replyToolCall("read_file", "{\"path\":\"brief.txt\"}").reply("1, 2, 3");
+        given().contentType(ContentType.JSON).body(Map.of("agent", name, "input", "Do the brief"))
+                .post("/v1/interactions").then().statusCode(200)
+                .body("status", equalTo("completed"))
+                .body("agent", equalTo(name))
+                .body("steps.find { it.type == 'function_result' }.result", equalTo("Count to three."));
+        String system = model.requests().get(0).getJsonArray("messages").getJsonObject(0).getString("content");
+        assertTrue(system.contains("Always read brief.txt"), system);
+
+        given().delete("/v1/agents/" + name).then().statusCode(200);
+        given().get("/v1/agents/" + name).then().statusCode(404).body("error.status", equalTo("NOT_FOUND"));
+        given().delete("/v1/agents/default").then().statusCode(400).body("error.status", equalTo("FAILED_PRECONDITION"));
+    }
+
+    @Test
     void secondTurnReusesTheEnvironmentAndItsFiles() {
         model.replyToolCall("write_file", new JsonObject().put("path", "notes.txt").put("content", "remember 42").encode())
                 .reply("Saved.")
