@@ -6,11 +6,8 @@ import dev.wharf.api.ApiException;
 import dev.wharf.api.ApiStatus;
 import dev.wharf.api.ErrorBody;
 import dev.wharf.api.ResourceIds;
+import dev.wharf.platform.SafeContext;
 import dev.wharf.sandbox.ByteSize;
-import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
-import io.smallrye.common.vertx.VertxContext;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -66,9 +63,9 @@ public class EnvironmentTransferRoutes {
             ctx.next();
             return;
         }
-        onSafeContext(ctx, () -> environments.openFile(ctx.pathParam("id"), ctx.pathParam("path")).subscribe().with(
+        SafeContext.run(() -> environments.openFile(ctx.pathParam("id"), ctx.pathParam("path"))).subscribe().with(
                 source -> pipe(source, ctx.response()),
-                failure -> fail(ctx, failure)));
+                failure -> fail(ctx, failure));
     }
 
     private static void pipe(HttpClientResponse source, HttpServerResponse target) {
@@ -114,7 +111,7 @@ public class EnvironmentTransferRoutes {
                     + maxUploadBytes + " bytes"));
             return;
         }
-        onSafeContext(ctx, () -> environments.writeFile(ctx.pathParam("id"), ctx.pathParam("path"), request, length)
+        SafeContext.run(() -> environments.writeFile(ctx.pathParam("id"), ctx.pathParam("path"), request, length))
                 .subscribe().with(
                         entry -> {
                             if (resumable) {
@@ -122,13 +119,13 @@ public class EnvironmentTransferRoutes {
                             }
                             json(ctx.response(), 200, encode(entry));
                         },
-                        failure -> fail(ctx, failure)));
+                        failure -> fail(ctx, failure));
     }
 
     /** Answers the start of a resumable upload with the URL to send the bytes to; no state is kept server-side. */
     private void startResumable(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
-        onSafeContext(ctx, () -> environments.get(ctx.pathParam("id")).subscribe().with(env -> {
+        SafeContext.run(() -> environments.get(ctx.pathParam("id"))).subscribe().with(env -> {
             String base = request.absoluteURI();
             int query = base.indexOf('?');
             String url = (query < 0 ? base : base.substring(0, query))
@@ -140,7 +137,7 @@ public class EnvironmentTransferRoutes {
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                     .setStatusCode(200)
                     .end("{}"));
-        }, failure -> fail(ctx, failure)));
+        }, failure -> fail(ctx, failure));
     }
 
     private static Long contentLength(HttpServerRequest request) {
@@ -158,22 +155,6 @@ public class EnvironmentTransferRoutes {
     private static String header(HttpServerRequest request, String name) {
         String value = request.getHeader(name);
         return value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
-    }
-
-    /**
-     * Hibernate Reactive needs a duplicated context flagged safe; plain router handlers do not get one, so each
-     * request runs its database work on its own.
-     */
-    private static void onSafeContext(RoutingContext ctx, Runnable work) {
-        Context context = VertxContext.getOrCreateDuplicatedContext(Vertx.currentContext());
-        VertxContextSafetyToggle.setContextSafe(context, true);
-        context.runOnContext(ignored -> {
-            try {
-                work.run();
-            } catch (RuntimeException e) {
-                fail(ctx, e);
-            }
-        });
     }
 
     private static void failNow(RoutingContext ctx, ApiException error) {

@@ -5,25 +5,33 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.core.eventbus.EventBus;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
 
 /**
  * The only writer of interaction event logs. Each append commits, then wakes the streams following that
  * interaction in this process (others poll), so a subscriber never sees an event that could still roll back.
+ * A terminal move also fires {@link InteractionEnded} after the commit, asynchronously, so observers (webhooks)
+ * never delay or fail the transition.
  */
 @ApplicationScoped
 public class InteractionLog {
+    private static final Logger LOG = Logger.getLogger(InteractionLog.class);
     static final String ADDRESS_PREFIX = "wharf.interaction.";
 
     private final InteractionRepository repository;
     private final EventBus bus;
     private final Clock clock;
+    private final Event<InteractionEnded> ended;
 
-    public InteractionLog(InteractionRepository repository, EventBus bus, Clock clock) {
+    public InteractionLog(InteractionRepository repository, EventBus bus, Clock clock, Event<InteractionEnded> ended) {
         this.repository = repository;
         this.bus = bus;
         this.clock = clock;
+        this.ended = ended;
     }
 
     /** Appends a whole step (start and stop) at {@code index}. */
@@ -58,6 +66,7 @@ public class InteractionLog {
      */
     public Uni<Boolean> transition(String id, InteractionStatus to, JsonArray errors,
                                    java.util.function.Function<Interaction, Uni<JsonObject>> finalView) {
+        AtomicReference<Interaction> finalRow = new AtomicReference<>();
         return repository.inTransaction(tx -> repository.transition(tx, id, to, clock.instant(), errors)
                         .chain(moved -> {
                             if (!moved) {
@@ -69,12 +78,15 @@ public class InteractionLog {
                                 return status.replaceWith(true);
                             }
                             return status.chain(() -> errorEvent(tx, id, to, errors))
-                                    .chain(() -> completedEvent(tx, id, finalView))
+                                    .chain(() -> completedEvent(tx, id, finalView, finalRow))
                                     .replaceWith(true);
                         }))
                 .invoke(moved -> {
                     if (moved) {
                         wake(id);
+                        if (to.terminal()) {
+                            announceEnd(id, to, finalRow.get());
+                        }
                     }
                 });
     }
@@ -89,8 +101,10 @@ public class InteractionLog {
     }
 
     private Uni<Void> completedEvent(io.vertx.mutiny.sqlclient.SqlClient tx, String id,
-                                     java.util.function.Function<Interaction, Uni<JsonObject>> finalView) {
+                                     java.util.function.Function<Interaction, Uni<JsonObject>> finalView,
+                                     AtomicReference<Interaction> finalRow) {
         return repository.find(tx, id)
+                .invoke(row -> row.ifPresent(finalRow::set))
                 .chain(row -> row.map(finalView).orElse(Uni.createFrom().item(new JsonObject().put("id", id))))
                 .chain(view -> repository.append(tx, id, InteractionEvent.COMPLETED,
                         new JsonObject().put("interaction", view)))
@@ -104,6 +118,15 @@ public class InteractionLog {
     private Uni<Void> append(String id, String type, JsonObject payload) {
         return repository.inTransaction(tx -> repository.append(tx, id, type, payload))
                 .invoke(() -> wake(id)).replaceWithVoid();
+    }
+
+    /** Runs after the commit; an observer's failure is logged, never propagated into the transition. */
+    private void announceEnd(String id, InteractionStatus to, Interaction row) {
+        ended.fireAsync(new InteractionEnded(id, to, row == null ? null : row.request()))
+                .exceptionally(e -> {
+                    LOG.warnf("interaction %s: an observer of its end failed: %s", id, e.getMessage());
+                    return null;
+                });
     }
 
     private void wake(String id) {

@@ -18,8 +18,10 @@ public final class SafeContext {
 
     public static <T> Uni<T> run(Supplier<Uni<T>> work) {
         Context current = Vertx.currentContext();
-        Context context = VertxContext.getOrCreateDuplicatedContext(current != null ? current
-                : io.vertx.core.Vertx.currentContext());
+        if (current == null) {
+            return Uni.createFrom().failure(new IllegalStateException("SafeContext.run needs a Vert.x thread"));
+        }
+        Context context = VertxContext.getOrCreateDuplicatedContext(current);
         VertxContextSafetyToggle.setContextSafe(context, true);
         return Uni.createFrom().emitter(emitter -> context.runOnContext(ignored -> {
             Uni<T> started;

@@ -31,6 +31,9 @@ public class DockerSandboxProvider implements SandboxProvider {
     static final String KIND_WORKSPACE = "workspace";
     /** Seconds the daemon gets to stop cleanly before it is killed. */
     private static final int STOP_GRACE_SECONDS = 2;
+    /** How long removal may take to finish before the caller moves on (50 x 100 ms). */
+    private static final int REMOVAL_POLLS = 50;
+    private static final long REMOVAL_POLL_MILLIS = 100;
 
     private final DockerClient docker;
     private final SandboxConfig config;
@@ -114,10 +117,32 @@ public class DockerSandboxProvider implements SandboxProvider {
         try {
             docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(false).exec();
         } catch (NotFoundException gone) {
-            // Already removed: removal is idempotent.
+            return;
         } catch (ConflictException inProgress) {
             LOG.debugf("removal of %s already in progress", containerId);
         }
+        awaitGone(containerId);
+    }
+
+    /**
+     * The engine may still be tearing a container down when it answers (or when another removal is under way);
+     * its workspace volume stays "in use" until it is gone, so callers that remove the volume next wait here.
+     */
+    private void awaitGone(String containerId) {
+        for (int attempt = 0; attempt < REMOVAL_POLLS; attempt++) {
+            try {
+                docker.inspectContainerCmd(containerId).exec();
+            } catch (NotFoundException gone) {
+                return;
+            }
+            try {
+                Thread.sleep(REMOVAL_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        LOG.warnf("container %s still present after removal", containerId);
     }
 
     @Override
