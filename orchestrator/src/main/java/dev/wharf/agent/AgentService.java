@@ -41,8 +41,11 @@ public class AgentService {
         if (!BuiltInAgents.isBuiltIn(base)) {
             throw ApiException.invalidArgument("base_agent must be a built-in agent: " + BuiltInAgents.DEFAULT);
         }
+        JsonArray tools = optionalArray(body, "tools");
+        // Refuse tool types an agent cannot use now, not at its first run.
+        dev.wharf.interaction.CreateInteraction.functionTools(tools);
         AgentDefinition agent = new AgentDefinition(id, base, optionalString(body, "description"),
-                optionalString(body, "system_instruction"), optionalArray(body, "tools"),
+                optionalString(body, "system_instruction"), tools,
                 optionalObject(body, "agent_config"), optionalObject(body, "base_environment"), null, null);
         return repository.insert(agent, clock.instant()).chain(inserted -> inserted
                 ? repository.find(id).map(found -> found.orElseThrow())

@@ -41,7 +41,10 @@ public class InteractionRoutes {
     void register(@Observes Router router) {
         router.routeWithRegex(HttpMethod.POST, BASE + "/?$").order(ROUTE_ORDER)
                 .handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES).setHandleFileUploads(false))
-                .handler(this::create);
+                .handler(this::create)
+                .failureHandler(ctx -> error(ctx, ctx.statusCode() == 413
+                        ? ApiException.invalidArgument("the request body is larger than " + MAX_BODY_BYTES + " bytes")
+                        : ctx.failure() != null ? ctx.failure() : ApiException.invalidArgument("bad request")));
         router.routeWithRegex(HttpMethod.GET, BASE + "/?$").order(ROUTE_ORDER).handler(this::list);
         router.routeWithRegex(HttpMethod.GET, ONE + "/?$").order(ROUTE_ORDER).handler(this::get);
         router.routeWithRegex(HttpMethod.POST, ONE + "(?:/cancel|:cancel)/?$").order(ROUTE_ORDER).handler(this::cancel);
@@ -49,11 +52,6 @@ public class InteractionRoutes {
     }
 
     private void create(RoutingContext ctx) {
-        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null && Long.parseLong(length.trim()) > MAX_BODY_BYTES) {
-            error(ctx, ApiException.invalidArgument("request body is larger than " + MAX_BODY_BYTES + " bytes"));
-            return;
-        }
         String idempotencyKey = ctx.request().getHeader("Idempotency-Key");
         JsonObject body;
         try {
