@@ -69,6 +69,15 @@ public class EnvironmentRepository implements PanacheRepositoryBase<Environment,
                 .map(rows -> rows == 1);
     }
 
+    /** {@link #touch} and {@link #recordUsage} in one statement, for the use that changed files. */
+    public Uni<Boolean> touch(String id, Instant now, Instant expiresAt, long fileCount, long sizeBytes) {
+        return update("lastAccessedAt = :now, expiresAt = :expires, fileCount = :count, sizeBytes = :size"
+                        + " where id = :id and status = :active",
+                Parameters.with("now", now).and("expires", expiresAt).and("count", fileCount).and("size", sizeBytes)
+                        .and("id", id).and("active", EnvironmentStatus.ACTIVE))
+                .map(rows -> rows == 1);
+    }
+
     public Uni<Integer> recordUsage(String id, long fileCount, long sizeBytes) {
         return update("fileCount = :count, sizeBytes = :size where id = :id",
                 Parameters.with("count", fileCount).and("size", sizeBytes).and("id", id));

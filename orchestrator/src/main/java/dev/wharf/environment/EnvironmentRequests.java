@@ -83,8 +83,12 @@ final class EnvironmentRequests {
     record DecodedSource(String target, byte[] content) {
     }
 
+    /** What the daemon is asked to run, and how long the call to it may take. */
+    record ExecPlan(JsonObject daemonRequest, Duration timeout) {
+    }
+
     /** Builds the daemon's exec request, applying the default and maximum timeouts. */
-    static JsonObject exec(ExecRequest request, EnvironmentConfig config) {
+    static ExecPlan exec(ExecRequest request, EnvironmentConfig config) {
         if (request == null || request.command() == null) {
             throw ApiException.invalidArgument("command is required: a bash string or a list of arguments");
         }
@@ -116,7 +120,7 @@ final class EnvironmentRequests {
         if (!env.isEmpty()) {
             daemonRequest.put("env", new JsonObject(Map.copyOf(env)));
         }
-        return daemonRequest;
+        return new ExecPlan(daemonRequest, timeout);
     }
 
     static Duration execTimeout(Double seconds, EnvironmentConfig config) {

@@ -19,11 +19,9 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.streams.ReadStream;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -122,11 +120,10 @@ public class EnvironmentService {
     }
 
     public Uni<ExecResult> exec(String id, ExecRequest request) {
-        JsonObject daemonRequest = EnvironmentRequests.exec(request, config);
-        Duration timeout = EnvironmentRequests.execTimeout(request.timeoutSeconds(), config);
+        EnvironmentRequests.ExecPlan plan = EnvironmentRequests.exec(request, config);
         return ensureRunning(id).chain(sandbox -> {
             Timer.Sample sample = metrics.startExec();
-            return daemon.exec(sandbox.address(), sandbox.token(), daemonRequest, timeout)
+            return daemon.exec(sandbox.address(), sandbox.token(), plan.daemonRequest(), plan.timeout())
                     .onFailure(SandboxUnreachableException.class).recoverWithUni(e -> sandboxStopped(sandbox, e))
                     .map(ExecResult::fromDaemon)
                     .invoke(result -> metrics.execFinished(sample, result.timedOut(), result.oomKilled()))
@@ -327,16 +324,22 @@ public class EnvironmentService {
 
     /** Pushes the idle deadline out and, after changes, refreshes the file counts the API shows. */
     private Uni<Void> recordUse(RunningSandbox sandbox, boolean filesChanged) {
-        Instant now = clock.instant();
-        Uni<Void> touched = Panache.withTransaction(() -> repository.touch(sandbox.environmentId(), now,
-                now.plus(config.idleTtl()))).replaceWithVoid();
+        String id = sandbox.environmentId();
         if (!filesChanged) {
-            return touched;
+            Instant now = clock.instant();
+            return Panache.withTransaction(() -> repository.touch(id, now, now.plus(config.idleTtl())))
+                    .replaceWithVoid();
         }
-        return touched.chain(() -> daemon.usage(sandbox.address(), sandbox.token()))
-                .chain(usage -> Panache.withTransaction(() -> repository.recordUsage(sandbox.environmentId(),
-                        usage.getLong("file_count", 0L), usage.getLong("size_bytes", 0L))))
+        // One round trip to the sandbox, then one statement for both the idle deadline and the counts.
+        return daemon.usage(sandbox.address(), sandbox.token())
+                .map(usage -> new long[] {usage.getLong("file_count", 0L), usage.getLong("size_bytes", 0L)})
                 .onFailure().recoverWithNull()
+                .chain(counts -> {
+                    Instant now = clock.instant();
+                    Instant expires = now.plus(config.idleTtl());
+                    return Panache.withTransaction(() -> counts == null ? repository.touch(id, now, expires)
+                            : repository.touch(id, now, expires, counts[0], counts[1]));
+                })
                 .replaceWithVoid();
     }
 

@@ -37,13 +37,12 @@ public class AgentRunLauncher {
     private final ModelRouter router;
     private final InteractionConfig config;
     private final ObjectMapper mapper;
-    private final io.vertx.core.Vertx vertx;
-    private final java.time.Clock clock;
+    private final InteractionLease lease;
 
     public AgentRunLauncher(InteractionRepository repository, InteractionLog log, InteractionViews views,
                             AgentService agents, EnvironmentService environments, SandboxDaemonClient daemon,
                             SandboxStartup sandboxes, ModelRouter router, InteractionConfig config, ObjectMapper mapper,
-                            io.vertx.core.Vertx vertx, java.time.Clock clock) {
+                            InteractionLease lease) {
         this.repository = repository;
         this.log = log;
         this.views = views;
@@ -54,8 +53,7 @@ public class AgentRunLauncher {
         this.router = router;
         this.config = config;
         this.mapper = mapper;
-        this.vertx = vertx;
-        this.clock = clock;
+        this.lease = lease;
     }
 
     /** The model driving this agent: the request's agent_config.model, the agent's, or the platform default. */
@@ -78,8 +76,7 @@ public class AgentRunLauncher {
      */
     public Uni<Void> launch(Interaction row, CreateInteraction request) {
         String id = row.id();
-        long renewal = vertx.setPeriodic(config.lease().toMillis() / 3, tick ->
-                repository.extendLease(id, clock.instant().plus(config.lease())).subscribe().with(ok -> { }, e -> { }));
+        Runnable release = lease.hold(id);
         return SafeContext.run(() -> agents.get(row.agent())
                 .call(agent -> log.transition(id, InteractionStatus.IN_PROGRESS, null, views::full))
                 .chain(agent -> environmentFor(row, request, agent)
@@ -94,7 +91,7 @@ public class AgentRunLauncher {
                     return log.transition(id, InteractionStatus.FAILED,
                             new JsonArray().add(InteractionFailures.describe(failure)), views::full).replaceWithVoid();
                 }))
-                .eventually(() -> vertx.cancelTimer(renewal));
+                .eventually(release);
     }
 
     /** Stops a run in its sandbox, best effort: the gateway refuses it anyway once the interaction has ended. */

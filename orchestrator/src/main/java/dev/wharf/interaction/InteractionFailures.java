@@ -11,7 +11,6 @@ final class InteractionFailures {
     static final String SANDBOX_ERROR = "sandbox_error";
     static final String DEADLINE_EXCEEDED = "deadline_exceeded";
     static final String BUDGET_EXCEEDED = "budget_exceeded";
-    static final String MAX_STEPS = "max_steps";
     static final String INTERNAL = "internal";
 
     private InteractionFailures() {

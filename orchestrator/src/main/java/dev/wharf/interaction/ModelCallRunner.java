@@ -7,11 +7,9 @@ import dev.wharf.model.ModelRouter;
 import dev.wharf.model.Part;
 import dev.wharf.model.ResolvedModel;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,21 +26,16 @@ public class ModelCallRunner {
     private final InteractionViews views;
     private final ConversationHistory history;
     private final ModelRouter router;
-    private final InteractionConfig config;
-    private final Vertx vertx;
-    private final Clock clock;
+    private final InteractionLease lease;
 
     public ModelCallRunner(InteractionRepository repository, InteractionLog log, InteractionViews views,
-                           ConversationHistory history, ModelRouter router, InteractionConfig config, Vertx vertx,
-                           Clock clock) {
+                           ConversationHistory history, ModelRouter router, InteractionLease lease) {
         this.repository = repository;
         this.log = log;
         this.views = views;
         this.history = history;
         this.router = router;
-        this.config = config;
-        this.vertx = vertx;
-        this.clock = clock;
+        this.lease = lease;
     }
 
     /** Refuses, before anything is stored, a model id no configured provider serves. */
@@ -53,8 +46,7 @@ public class ModelCallRunner {
     public Uni<Void> run(Interaction row, CreateInteraction request) {
         String id = row.id();
         ResolvedModel model = router.resolve(row.model());
-        long renewal = vertx.setPeriodic(config.lease().toMillis() / 3, tick ->
-                repository.extendLease(id, clock.instant().plus(config.lease())).subscribe().with(ok -> { }, e -> { }));
+        Runnable release = lease.hold(id);
         return log.transition(id, InteractionStatus.IN_PROGRESS, null, views::full)
                 .chain(() -> history.through(id))
                 .chain(steps -> {
@@ -72,7 +64,7 @@ public class ModelCallRunner {
                 })
                 .onFailure().recoverWithUni(failure -> log.transition(id, InteractionStatus.FAILED,
                         new JsonArray().add(InteractionFailures.describe(failure)), views::full))
-                .eventually(() -> vertx.cancelTimer(renewal))
+                .eventually(release)
                 .replaceWithVoid();
     }
 

@@ -108,31 +108,35 @@ public class ModelGateway {
     private Uni<JsonObject> nextTurn(Interaction row, JsonObject body) {
         JsonObject requestConfig = row.request().getJsonObject("agent_config", new JsonObject());
         CreateInteraction request = CreateInteraction.parse(row.request());
-        return agents.get(row.agent()).chain(agent -> history.through(row.id()).chain(steps -> {
-            ResolvedModel model = router.resolve(launcher.agentModel(requestConfig, agent));
-            ModelRequest call = new ModelRequest(model.model(), instructions(agent, request),
-                    Steps.toConversation(steps), tools(body, request, agent), request.generationConfig(), null);
-            return model.provider().generate(call)
-                    .onFailure(ModelProviderException.class).recoverWithUni(e -> log.transition(row.id(),
-                                    InteractionStatus.FAILED, new JsonArray().add(InteractionFailures.describe(e)),
-                                    views::full)
-                            .chain(() -> Uni.createFrom().failure(ApiException.unavailable(e.getMessage()))));
-        })).chain(response -> record(row, response).replaceWith(response))
+        // This interaction's own steps are read once: they end the conversation and place the new steps.
+        return agents.get(row.agent()).chain(agent -> views.steps(row.id()).chain(own ->
+                history.through(row.previousInteractionId()).chain(earlier -> {
+                    List<JsonObject> steps = new ArrayList<>(earlier);
+                    steps.addAll(own);
+                    ResolvedModel model = router.resolve(launcher.agentModel(requestConfig, agent));
+                    ModelRequest call = new ModelRequest(model.model(), instructions(agent, request),
+                            Steps.toConversation(steps), tools(body, request, agent), request.generationConfig(), null);
+                    return model.provider().generate(call)
+                            .onFailure(ModelProviderException.class).recoverWithUni(e -> log.transition(row.id(),
+                                            InteractionStatus.FAILED,
+                                            new JsonArray().add(InteractionFailures.describe(e)), views::full)
+                                    .chain(() -> Uni.createFrom().failure(ApiException.unavailable(e.getMessage()))))
+                            .call(response -> record(row.id(), own.size(), response));
+                })))
                 .chain(response -> repository.addUsage(row.id(), response.usage())
                         .chain(total -> overBudget(row, total)).replaceWith(response))
                 .map(ModelGateway::turnJson);
     }
 
-    private Uni<Void> record(Interaction row, ModelResponse response) {
-        return views.steps(row.id()).chain(existing -> {
-            Uni<Void> chain = Uni.createFrom().voidItem();
-            int index = existing.size();
-            for (JsonObject step : Steps.fromModelTurn(response.parts())) {
-                int at = index++;
-                chain = chain.chain(() -> log.step(row.id(), at, step));
-            }
-            return chain;
-        });
+    /** Logs the model's turn as steps, from {@code firstIndex} on. */
+    private Uni<Void> record(String id, int firstIndex, ModelResponse response) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        int index = firstIndex;
+        for (JsonObject step : Steps.fromModelTurn(response.parts())) {
+            int at = index++;
+            chain = chain.chain(() -> log.step(id, at, step));
+        }
+        return chain;
     }
 
     /** Ends the interaction once its tokens reach agent_config.max_total_tokens. */

@@ -201,19 +201,6 @@ public final class Steps {
         return messages;
     }
 
-    /** The names of function calls in these steps that nobody has answered yet. */
-    public static List<JsonObject> unansweredFunctionCalls(List<JsonObject> steps) {
-        List<JsonObject> open = new ArrayList<>();
-        for (JsonObject step : steps) {
-            if ("function_call".equals(step.getString("type"))) {
-                open.add(step);
-            } else if ("function_result".equals(step.getString("type"))) {
-                open.removeIf(call -> call.getString("id", "").equals(step.getString("call_id")));
-            }
-        }
-        return open;
-    }
-
     private static JsonObject arguments(JsonObject step) {
         return step.getValue("arguments") instanceof JsonObject args ? args : new JsonObject();
     }

@@ -4,18 +4,14 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.inject.Inject;
 
 /** Model ids {@code anthropic/<model>}: the Anthropic Messages API at {@code wharf.models.anthropic.base-url}. */
-@ApplicationScoped
-public class AnthropicProvider implements ModelProvider {
+@Singleton
+public class AnthropicProvider extends HttpModelProvider<ModelConfig.Anthropic> {
     static final String NAME = "anthropic";
     private static final String KEY_VARIABLE = "ANTHROPIC_API_KEY";
-
-    private final ModelConfig.Anthropic config;
-    private final ModelHttpClient http;
 
     @Inject
     public AnthropicProvider(Vertx vertx, ModelConfig config) {
@@ -23,18 +19,7 @@ public class AnthropicProvider implements ModelProvider {
     }
 
     AnthropicProvider(Vertx vertx, ModelConfig.Anthropic config) {
-        this.config = config;
-        this.http = new ModelHttpClient(vertx, NAME, config);
-    }
-
-    @PreDestroy
-    void close() {
-        http.close();
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(vertx, NAME, config);
     }
 
     @Override

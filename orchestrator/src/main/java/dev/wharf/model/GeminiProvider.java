@@ -4,18 +4,14 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.inject.Inject;
 
 /** Model ids {@code gemini/<model>}: the Gemini API at {@code wharf.models.gemini.base-url}. */
-@ApplicationScoped
-public class GeminiProvider implements ModelProvider {
+@Singleton
+public class GeminiProvider extends HttpModelProvider<ModelConfig.Gemini> {
     static final String NAME = "gemini";
     private static final String KEY_VARIABLE = "GEMINI_API_KEY";
-
-    private final ModelConfig.Gemini config;
-    private final ModelHttpClient http;
 
     @Inject
     public GeminiProvider(Vertx vertx, ModelConfig config) {
@@ -23,18 +19,7 @@ public class GeminiProvider implements ModelProvider {
     }
 
     GeminiProvider(Vertx vertx, ModelConfig.Gemini config) {
-        this.config = config;
-        this.http = new ModelHttpClient(vertx, NAME, config);
-    }
-
-    @PreDestroy
-    void close() {
-        http.close();
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(vertx, NAME, config);
     }
 
     @Override

@@ -4,9 +4,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.inject.Inject;
 import java.net.URI;
 
@@ -15,14 +13,11 @@ import java.net.URI;
  * Ollama, llama.cpp, LiteLLM) at {@code wharf.models.openai.base-url}. The key is optional so local servers
  * work without one; only api.openai.com itself insists on it.
  */
-@ApplicationScoped
-public class OpenAiChatProvider implements ModelProvider {
+@Singleton
+public class OpenAiChatProvider extends HttpModelProvider<ModelConfig.OpenAi> {
     static final String NAME = "openai";
     private static final String KEY_VARIABLE = "OPENAI_API_KEY";
     private static final String OPENAI_HOST = "api.openai.com";
-
-    private final ModelConfig.OpenAi config;
-    private final ModelHttpClient http;
 
     @Inject
     public OpenAiChatProvider(Vertx vertx, ModelConfig config) {
@@ -30,18 +25,7 @@ public class OpenAiChatProvider implements ModelProvider {
     }
 
     OpenAiChatProvider(Vertx vertx, ModelConfig.OpenAi config) {
-        this.config = config;
-        this.http = new ModelHttpClient(vertx, NAME, config);
-    }
-
-    @PreDestroy
-    void close() {
-        http.close();
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(vertx, NAME, config);
     }
 
     @Override

@@ -82,10 +82,13 @@ class AgentInteractionTest {
         List<String> offered = second.getJsonArray("tools").stream()
                 .map(t -> ((JsonObject) t).getJsonObject("function").getString("name")).toList();
         assertTrue(offered.containsAll(List.of("execute_code", "read_file", "write_file", "browse")), offered.toString());
-        // No credential ever reaches the sandbox: the daemon's environment holds none.
-        given().contentType(ContentType.JSON).body(Map.of("command", "env"))
+        // The provider got the credential; no process in the sandbox (daemon included) has it.
+        assertEquals("Bearer " + ScriptedModel.API_KEY, model.recorded().get(0).header("authorization"));
+        given().contentType(ContentType.JSON).body(Map.of("command",
+                        "for e in /proc/[0-9]*/environ; do tr '\\0' '\\n' < \"$e\"; done 2>/dev/null"
+                                + " | grep -c '" + ScriptedModel.API_KEY + "'; env | grep -c WHARF_SANDBOX_TOKEN"))
                 .post("/v1/environments/" + environment + ":exec").then().statusCode(200)
-                .body("stdout", org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("OPENAI")));
+                .body("stdout", equalTo("0\n0\n"));
     }
 
     @Test

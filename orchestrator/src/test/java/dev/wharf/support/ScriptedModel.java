@@ -9,6 +9,9 @@ import java.util.Map;
  * provider at it. Tests script replies through {@link #server()} and reset it between scenarios.
  */
 public class ScriptedModel implements QuarkusTestResourceLifecycleManager {
+    /** A credential the control plane must send to the provider and must never hand to a sandbox. */
+    public static final String API_KEY = "sk-wharf-test-credential";
+
     private static ScriptedOpenAiServer server;
 
     public static ScriptedOpenAiServer server() {
@@ -18,7 +21,7 @@ public class ScriptedModel implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         server = new ScriptedOpenAiServer();
-        return Map.of("wharf.models.openai.base-url", server.baseUrl());
+        return Map.of("wharf.models.openai.base-url", server.baseUrl(), "wharf.models.openai.api-key", API_KEY);
     }
 
     @Override

@@ -1,0 +1,33 @@
+package dev.wharf.interaction;
+
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+
+/**
+ * Work the control plane drives itself (a model call, launching an agent run) is owned through a lease on the
+ * interaction row. The owner renews it every third of {@code wharf.interactions.lease} while it works; when
+ * the owner dies the lease lapses and the watchdog fails the interaction instead of leaving it in progress.
+ */
+@ApplicationScoped
+public class InteractionLease {
+    private final InteractionRepository repository;
+    private final InteractionConfig config;
+    private final Vertx vertx;
+    private final Clock clock;
+
+    public InteractionLease(InteractionRepository repository, InteractionConfig config, Vertx vertx, Clock clock) {
+        this.repository = repository;
+        this.config = config;
+        this.vertx = vertx;
+        this.clock = clock;
+    }
+
+    /** Starts renewing; run the returned action when the work ends. */
+    public Runnable hold(String interactionId) {
+        long timer = vertx.setPeriodic(config.lease().toMillis() / 3, tick ->
+                repository.extendLease(interactionId, clock.instant().plus(config.lease()))
+                        .subscribe().with(ok -> { }, failed -> { }));
+        return () -> vertx.cancelTimer(timer);
+    }
+}
