@@ -71,26 +71,46 @@ final class ModelHttpClient implements AutoCloseable {
     Uni<JsonObject> postJson(String url, MultiMap headers, JsonObject body) {
         return Uni.createFrom().deferred(() -> {
             AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
-            Future<JsonObject> reply = http.request(options(url, headers, "application/json"))
-                    .compose(request -> {
-                        sent.set(request);
-                        return request.send(body.toBuffer());
-                    })
-                    .compose(response -> response.body().compose(bytes -> {
-                        if (response.statusCode() / 100 != 2) {
-                            return Future.failedFuture(providerError(response.statusCode(), bytes));
-                        }
-                        try {
-                            return Future.succeededFuture(bytes.toJsonObject());
-                        } catch (RuntimeException notJson) {
-                            return Future.failedFuture(new ModelProviderException(provider, response.statusCode(),
-                                    provider + " answered " + response.statusCode() + " with a body that is not JSON"));
-                        }
-                    }));
-            return Uni.createFrom().completionStage(reply.toCompletionStage())
+            return Uni.createFrom().<JsonObject>emitter(emitter -> onContext(() ->
+                            http.request(options(url, headers, "application/json"))
+                                    .compose(request -> {
+                                        sent.set(request);
+                                        return request.send(body.toBuffer());
+                                    })
+                                    .compose(response -> response.body()
+                                            .compose(bytes -> jsonReply(response.statusCode(), bytes)))
+                                    .onSuccess(emitter::complete)
+                                    .onFailure(emitter::fail)))
                     // A caller that gives up should not leave the model generating (and billing) on.
                     .onCancellation().invoke(() -> reset(sent.get()));
         }).onFailure().transform(this::toProviderException);
+    }
+
+    private Future<JsonObject> jsonReply(int status, Buffer bytes) {
+        if (status / 100 != 2) {
+            return Future.failedFuture(providerError(status, bytes));
+        }
+        try {
+            return Future.succeededFuture(bytes.toJsonObject());
+        } catch (RuntimeException notJson) {
+            return Future.failedFuture(new ModelProviderException(provider, status,
+                    provider + " answered " + status + " with a body that is not JSON"));
+        }
+    }
+
+    /**
+     * Starts a request so that its callbacks cannot overtake the code that registers them. A Vert.x context
+     * runs its tasks one at a time, so a chain built inside a task of the context that will deliver the
+     * response is complete before the response can be handled. Built on any other thread (a test's, a plain
+     * executor's), a fast reply on a pooled connection can arrive before the handlers are attached and its
+     * body is lost.
+     */
+    private void onContext(Runnable start) {
+        if (Vertx.currentContext() != null) {
+            start.run();
+        } else {
+            vertx.getOrCreateContext().runOnContext(ignored -> start.run());
+        }
     }
 
     /**
@@ -125,7 +145,7 @@ final class ModelHttpClient implements AutoCloseable {
                     reset(sent.get());
                 }
             });
-            http.request(options(url, headers, "text/event-stream"))
+            onContext(() -> http.request(options(url, headers, "text/event-stream"))
                     .compose(request -> {
                         sent.set(request);
                         return request.send(body.toBuffer());
@@ -139,7 +159,7 @@ final class ModelHttpClient implements AutoCloseable {
                             return;
                         }
                         read(response, decoder, emitter, watchdog, finished, fail, complete);
-                    });
+                    }));
         });
     }
 
