@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.wharf.environment.EnvironmentReconciler;
 import dev.wharf.support.Api;
+import dev.wharf.support.TestTenants;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.http.ContentType;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** What operators and SDKs rely on beyond the resources themselves: paths, errors, health, metrics, OpenAPI. */
 @QuarkusTest
+@QuarkusTestResource(TestTenants.class)
 class PlatformEndpointsTest {
     @Inject
     EnvironmentReconciler reconciler;

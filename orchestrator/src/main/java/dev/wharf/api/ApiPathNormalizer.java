@@ -9,9 +9,11 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 /**
  * The SDKs are pointed at a base URL that may carry a path prefix and may add a trailing slash.
  * Before routing, everything before the API version segment is dropped and a trailing slash removed,
- * so {@code /gateway/v1beta/environments/} routes like {@code /v1beta/environments}.
+ * so {@code /gateway/v1beta/environments/} routes like {@code /v1beta/environments} (and
+ * {@code /gateway/admin/v1/tenants} like {@code /admin/v1/tenants}).
  */
 public class ApiPathNormalizer {
+    private static final Pattern ADMIN = Pattern.compile("^.*?(/admin/v1(?:/.*)?)$");
     private static final Pattern VERSIONED = Pattern.compile("^.*?(/(?:upload/)?(?:v1|v1beta)(?:/.*)?)$");
 
     @ServerRequestFilter(preMatching = true)
@@ -29,8 +31,11 @@ public class ApiPathNormalizer {
             return path;
         }
         String result = path;
+        Matcher admin = ADMIN.matcher(result);
         Matcher matcher = VERSIONED.matcher(result);
-        if (matcher.matches()) {
+        if (admin.matches()) {
+            result = admin.group(1);
+        } else if (matcher.matches()) {
             result = matcher.group(1);
         }
         while (result.length() > 1 && result.endsWith("/")) {

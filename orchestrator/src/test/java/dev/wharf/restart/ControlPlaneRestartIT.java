@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -63,6 +64,7 @@ class ControlPlaneRestartIT {
     private static final Set<String> environments = new LinkedHashSet<>();
     private static ScriptedOpenAiServer model;
     private static ControlPlaneProcess controlPlane;
+    private static String apiKey;
 
     @BeforeAll
     static void startControlPlane() throws Exception {
@@ -76,14 +78,21 @@ class ControlPlaneRestartIT {
         Files.deleteIfExists(logFile);
         int httpPort = freePort();
         int gatewayPort = freePort();
+        Path keyFile = module.resolve("target/restart-it/home/.wharf/api-key");
+        Files.deleteIfExists(keyFile);
         controlPlane = new ControlPlaneProcess(jar, logFile, httpPort,
-                Map.of("WHARF_HTTP_PORT", String.valueOf(httpPort), "WHARF_DB_NAME", DB_NAME),
+                Map.of("WHARF_HTTP_PORT", String.valueOf(httpPort), "WHARF_DB_NAME", DB_NAME,
+                        "WHARF_AUTH_KEY_FILE", keyFile.toString()),
                 List.of("-Dwharf.sandbox.deployment=" + DEPLOYMENT,
                         "-Dwharf.interactions.gateway-port=" + gatewayPort,
                         "-Dwharf.models.openai.base-url=" + model.baseUrl(),
                         "-Dwharf.interactions.lease=6s",
                         "-Dwharf.interactions.watchdog-interval=1s"));
         Duration took = controlPlane.start();
+        // A fresh installation hands its first key to its owner only, in a file nobody else may read.
+        assertTrue(Files.isRegularFile(keyFile), "no first API key was written to " + keyFile);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)));
+        apiKey = Files.readString(keyFile).strip();
         log("control plane up on port %d (gateway port %d) in %d ms; output in %s", httpPort, gatewayPort,
                 took.toMillis(), controlPlane.logFile());
     }
@@ -314,7 +323,8 @@ class ControlPlaneRestartIT {
     private static HttpResponse<String> send(String method, String path, JsonObject body)
             throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(controlPlane.baseUrl() + path))
-                .timeout(Duration.ofSeconds(30));
+                .timeout(Duration.ofSeconds(30))
+                .header("x-goog-api-key", apiKey);
         if (body == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {

@@ -54,6 +54,7 @@ import com.google.genai.gaos.utils.EventStream;
 import com.google.genai.types.HttpOptions;
 import dev.wharf.model.ScriptedOpenAiServer;
 import dev.wharf.support.ScriptedModel;
+import dev.wharf.support.TestTenants;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonArray;
@@ -108,7 +109,7 @@ class SdkEndToEndTest {
         model = ScriptedModel.server();
         model.reset();
         base = "http://localhost:" + application.getPort();
-        client = Client.builder().apiKey("test-key")
+        client = Client.builder().apiKey(TestTenants.DEFAULT_KEY)
                 .httpOptions(HttpOptions.builder().baseUrl(base).build()).build();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     }
@@ -627,7 +628,7 @@ class SdkEndToEndTest {
     byte[] download(String environment, String path) throws Exception {
         HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(
                         URI.create(base + "/v1beta/environments/" + environment + "/files/" + path + "?alt=media"))
-                .header("x-goog-api-key", "test-key").timeout(Duration.ofSeconds(30)).GET().build(),
+                .header(TestTenants.KEY_HEADER, TestTenants.DEFAULT_KEY).timeout(Duration.ofSeconds(30)).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, response.statusCode(), () -> new String(response.body(), StandardCharsets.UTF_8));
         return response.body();
@@ -635,7 +636,7 @@ class SdkEndToEndTest {
 
     JsonObject getJson(String path) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + path))
-                .header("x-goog-api-key", "test-key").timeout(Duration.ofSeconds(30)).GET().build(),
+                .header(TestTenants.KEY_HEADER, TestTenants.DEFAULT_KEY).timeout(Duration.ofSeconds(30)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
         return new JsonObject(response.body());
