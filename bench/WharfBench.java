@@ -38,6 +38,8 @@ public class WharfBench {
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
     private static final Pattern ENV = Pattern.compile("\"environment_id\"\\s*:\\s*\"([^\"]+)\"");
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
+    /** Registered for the default tenant through WHARF_API_KEY, as a deployment that provisions its key does. */
+    private static final String API_KEY = "wharf_benchkey" + Long.toHexString(System.nanoTime());
     private static final AtomicLong MODEL_NANOS = new AtomicLong();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -147,6 +149,7 @@ public class WharfBench {
         long start = System.nanoTime();
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/interactions")).timeout(TIMEOUT)
                 .header("Content-Type", "application/json")
+                .header("x-goog-api-key", API_KEY)
                 .POST(HttpRequest.BodyPublishers.ofString(streamed(task(null))))
                 .build();
         HttpResponse<java.io.InputStream> response = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -220,6 +223,7 @@ public class WharfBench {
                 "-Dwharf.interactions.gateway-port=" + gateway,
                 "-Dwharf.models.openai.base-url=http://127.0.0.1:" + modelPort + "/v1",
                 "-jar", root.resolve("orchestrator/target/quarkus-app/quarkus-run.jar").toString());
+        builder.environment().put("WHARF_API_KEY", API_KEY);
         builder.environment().put("WHARF_DB_NAME", System.getenv().getOrDefault("WHARF_BENCH_DB_NAME", "wharf_bench"));
         builder.redirectErrorStream(true).redirectOutput(root.resolve("bench/control-plane.log").toFile());
         return builder.start();
@@ -276,16 +280,18 @@ public class WharfBench {
     }
 
     private static void delete(String base, String id) throws IOException, InterruptedException {
-        send(HttpRequest.newBuilder(URI.create(base + "/v1/environments/" + id)).DELETE());
+        send(HttpRequest.newBuilder(URI.create(base + "/v1/environments/" + id)).header("x-goog-api-key", API_KEY)
+                .DELETE());
     }
 
     private static String post(String url, String json) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .header("x-goog-api-key", API_KEY)
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     private static String get(String url) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(URI.create(url)).GET());
+        return send(HttpRequest.newBuilder(URI.create(url)).header("x-goog-api-key", API_KEY).GET());
     }
 
     private static String send(HttpRequest.Builder request) throws IOException, InterruptedException {

@@ -33,10 +33,12 @@ CREATE TABLE api_key (
 CREATE INDEX api_key_tenant_idx ON api_key (tenant_id, created_at);
 
 ALTER TABLE environment ADD COLUMN tenant_id text NOT NULL DEFAULT 'default' REFERENCES tenant (id);
+ALTER TABLE environment ALTER COLUMN tenant_id DROP DEFAULT;
 DROP INDEX environment_list_idx;
 CREATE INDEX environment_list_idx ON environment (tenant_id, created_at DESC, id DESC);
 
 ALTER TABLE interaction ADD COLUMN tenant_id text NOT NULL DEFAULT 'default' REFERENCES tenant (id);
+ALTER TABLE interaction ALTER COLUMN tenant_id DROP DEFAULT;
 DROP INDEX interaction_list_idx;
 CREATE INDEX interaction_list_idx ON interaction (tenant_id, created_at DESC, id DESC);
 -- Idempotency keys are the caller's: two tenants may well pick the same one.
@@ -46,11 +48,14 @@ CREATE UNIQUE INDEX interaction_idempotency_idx ON interaction (tenant_id, idemp
 
 -- Agent ids are chosen by their tenant, so they are unique per tenant only.
 ALTER TABLE agent ADD COLUMN tenant_id text NOT NULL DEFAULT 'default' REFERENCES tenant (id);
+ALTER TABLE agent ALTER COLUMN tenant_id DROP DEFAULT;
 ALTER TABLE agent DROP CONSTRAINT agent_pkey;
 ALTER TABLE agent ADD PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE webhook ADD COLUMN tenant_id text NOT NULL DEFAULT 'default' REFERENCES tenant (id);
+ALTER TABLE webhook ALTER COLUMN tenant_id DROP DEFAULT;
 DROP INDEX webhook_list_idx;
 CREATE INDEX webhook_list_idx ON webhook (tenant_id, created_at DESC, id DESC);
 
 ALTER TABLE webhook_delivery ADD COLUMN tenant_id text NOT NULL DEFAULT 'default' REFERENCES tenant (id);
+ALTER TABLE webhook_delivery ALTER COLUMN tenant_id DROP DEFAULT;

@@ -108,6 +108,8 @@ class PlatformEndpointsTest {
                 .body(containsString("/{version}/environments"))
                 .body(containsString("Run a command in the environment"))
                 .body(containsString("/v1/interactions/{id}/cancel"))
-                .body(containsString("Save a custom agent"));
+                .body(containsString("Save a custom agent"))
+                .body(containsString("/admin/v1/tenants/{id}/keys"))
+                .body(containsString("x-goog-api-key"));
     }
 }

@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** SQL for saved agents. */
+/** SQL for saved agents; every statement is scoped to the owning tenant (agent ids are unique per tenant). */
 @ApplicationScoped
 public class AgentRepository {
     private static final String COLUMNS =
@@ -27,24 +27,25 @@ public class AgentRepository {
     }
 
     /** Inserts, or reports false when the id is taken. */
-    public Uni<Boolean> insert(AgentDefinition agent, Instant now) {
-        return pool.preparedQuery("INSERT INTO agent (" + COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)"
-                        + " ON CONFLICT (id) DO NOTHING")
+    public Uni<Boolean> insert(String tenantId, AgentDefinition agent, Instant now) {
+        return pool.preparedQuery("INSERT INTO agent (" + COLUMNS + ", tenant_id)"
+                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) ON CONFLICT (tenant_id, id) DO NOTHING")
                 .execute(Tuple.from(new Object[] {agent.id(), agent.baseAgent(), agent.description(),
                         agent.systemInstruction(), agent.tools(), agent.agentConfig(), agent.baseEnvironment(),
-                        now.atOffset(ZoneOffset.UTC)}))
+                        now.atOffset(ZoneOffset.UTC), tenantId}))
                 .map(rows -> rows.rowCount() == 1);
     }
 
-    public Uni<Optional<AgentDefinition>> find(String id) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM agent WHERE id = $1").execute(Tuple.of(id))
+    public Uni<Optional<AgentDefinition>> find(String tenantId, String id) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM agent WHERE tenant_id = $1 AND id = $2")
+                .execute(Tuple.of(tenantId, id))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(map(rows.iterator().next())));
     }
 
-    public Uni<List<AgentDefinition>> list(int limit, String afterId) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM agent WHERE $1::text IS NULL OR id > $1"
-                        + " ORDER BY id LIMIT $2")
-                .execute(Tuple.of(afterId, limit))
+    public Uni<List<AgentDefinition>> list(String tenantId, int limit, String afterId) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM agent WHERE tenant_id = $1"
+                        + " AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3")
+                .execute(Tuple.of(tenantId, afterId, limit))
                 .map(rows -> {
                     List<AgentDefinition> agents = new ArrayList<>();
                     rows.forEach(row -> agents.add(map(row)));
@@ -52,8 +53,8 @@ public class AgentRepository {
                 });
     }
 
-    public Uni<Boolean> delete(String id) {
-        return pool.preparedQuery("DELETE FROM agent WHERE id = $1").execute(Tuple.of(id))
+    public Uni<Boolean> delete(String tenantId, String id) {
+        return pool.preparedQuery("DELETE FROM agent WHERE tenant_id = $1 AND id = $2").execute(Tuple.of(tenantId, id))
                 .map(rows -> rows.rowCount() == 1);
     }
 

@@ -1,6 +1,8 @@
 package dev.wharf.agent;
 
+import dev.wharf.api.Caller;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.ws.rs.Consumes;
@@ -28,18 +30,22 @@ public class AgentResource {
         this.agents = agents;
     }
 
+    private static String tenant(RoutingContext ctx) {
+        return Caller.tenant(ctx).id();
+    }
+
     @POST
     @Operation(summary = "Save a custom agent: a base agent plus instructions, tools, config and starting files")
-    public Uni<JsonObject> create(JsonObject body) {
-        return agents.create(body).map(AgentDefinition::toJson);
+    public Uni<JsonObject> create(RoutingContext ctx, JsonObject body) {
+        return agents.create(tenant(ctx), body).map(AgentDefinition::toJson);
     }
 
     @GET
     @Operation(summary = "List the built-in and saved agents")
-    public Uni<JsonObject> list(@RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
+    public Uni<JsonObject> list(RoutingContext ctx, @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
         int size = dev.wharf.api.PageToken.pageSize(pageSize);
         boolean firstPage = pageToken == null || pageToken.isBlank();
-        return agents.list(size + 1, firstPage ? null : pageToken).map(saved -> {
+        return agents.list(tenant(ctx), size + 1, firstPage ? null : pageToken).map(saved -> {
             JsonArray items = new JsonArray();
             if (firstPage) {
                 BuiltInAgents.find(BuiltInAgents.DEFAULT).ifPresent(agent -> items.add(agent.toJson()));
@@ -57,14 +63,14 @@ public class AgentResource {
     @GET
     @Path("{id}")
     @Operation(summary = "Get an agent")
-    public Uni<JsonObject> get(@RestPath String id) {
-        return agents.get(id).map(AgentDefinition::toJson);
+    public Uni<JsonObject> get(RoutingContext ctx, @RestPath String id) {
+        return agents.get(tenant(ctx), id).map(AgentDefinition::toJson);
     }
 
     @DELETE
     @Path("{id}")
     @Operation(summary = "Delete a saved agent")
-    public Uni<JsonObject> delete(@RestPath String id) {
-        return agents.delete(id).map(done -> new JsonObject());
+    public Uni<JsonObject> delete(RoutingContext ctx, @RestPath String id) {
+        return agents.delete(tenant(ctx), id).map(done -> new JsonObject());
     }
 }

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Saved agents: a base agent (built-in) specialised with instructions, tools, configuration and starting files.
+ * Saved agents, each owned by one tenant: a base agent (built-in) specialised with instructions, tools, configuration and starting files.
  * Built-in agents are listed first and cannot be replaced or deleted.
  */
 @ApplicationScoped
@@ -25,7 +25,7 @@ public class AgentService {
         this.clock = clock;
     }
 
-    public Uni<AgentDefinition> create(JsonObject body) {
+    public Uni<AgentDefinition> create(String tenantId, JsonObject body) {
         if (body == null) {
             throw ApiException.invalidArgument("a JSON body is required");
         }
@@ -47,27 +47,27 @@ public class AgentService {
         AgentDefinition agent = new AgentDefinition(id, base, optionalString(body, "description"),
                 optionalString(body, "system_instruction"), tools,
                 optionalObject(body, "agent_config"), optionalObject(body, "base_environment"), null, null);
-        return repository.insert(agent, clock.instant()).chain(inserted -> inserted
-                ? repository.find(id).map(found -> found.orElseThrow())
+        return repository.insert(tenantId, agent, clock.instant()).chain(inserted -> inserted
+                ? repository.find(tenantId, id).map(found -> found.orElseThrow())
                 : Uni.createFrom().failure(ApiException.failedPrecondition("agent " + id + " already exists")));
     }
 
     /** A built-in or saved agent; unknown ids are a 404 naming the id. */
-    public Uni<AgentDefinition> get(String id) {
+    public Uni<AgentDefinition> get(String tenantId, String id) {
         return BuiltInAgents.find(id).map(agent -> Uni.createFrom().item(agent))
-                .orElseGet(() -> repository.find(id).map(found -> found.orElseThrow(
+                .orElseGet(() -> repository.find(tenantId, id).map(found -> found.orElseThrow(
                         () -> ApiException.notFound("agent " + id + " not found"))));
     }
 
-    public Uni<List<AgentDefinition>> list(int limit, String afterId) {
-        return repository.list(limit, afterId);
+    public Uni<List<AgentDefinition>> list(String tenantId, int limit, String afterId) {
+        return repository.list(tenantId, limit, afterId);
     }
 
-    public Uni<Void> delete(String id) {
+    public Uni<Void> delete(String tenantId, String id) {
         if (BuiltInAgents.isBuiltIn(id)) {
             throw ApiException.failedPrecondition("agent " + id + " is built in and cannot be deleted");
         }
-        return repository.delete(id).chain(deleted -> deleted ? Uni.createFrom().voidItem()
+        return repository.delete(tenantId, id).chain(deleted -> deleted ? Uni.createFrom().voidItem()
                 : Uni.createFrom().failure(ApiException.notFound("agent " + id + " not found")));
     }
 

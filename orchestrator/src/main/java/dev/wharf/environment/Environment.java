@@ -15,6 +15,8 @@ import org.hibernate.type.SqlTypes;
 public class Environment {
     @Id
     public String id;
+    /** The owning tenant; every API read checks it, so another tenant's environment is a 404. */
+    public String tenantId;
     public EnvironmentStatus status;
     public Instant createdAt;
     public Instant updatedAt;

@@ -16,15 +16,17 @@ import java.util.List;
 public class EnvironmentRepository implements PanacheRepositoryBase<Environment, String> {
 
     /** Newest first, after the keyset cursor when one is given; fetches one extra row to detect a next page. */
-    public Uni<List<Environment>> page(Instant afterCreated, String afterId, int size) {
-        String visible = "status <> :deleting";
+    public Uni<List<Environment>> page(String tenantId, Instant afterCreated, String afterId, int size) {
+        String visible = "tenantId = :tenant and status <> :deleting";
         if (afterCreated == null) {
             return find(visible + " order by createdAt desc, id desc",
-                    Parameters.with("deleting", EnvironmentStatus.DELETING)).page(0, size + 1).list();
+                    Parameters.with("deleting", EnvironmentStatus.DELETING).and("tenant", tenantId))
+                    .page(0, size + 1).list();
         }
         return find(visible + " and (createdAt < :created or (createdAt = :created and id < :id))"
                         + " order by createdAt desc, id desc",
-                Parameters.with("deleting", EnvironmentStatus.DELETING).and("created", afterCreated).and("id", afterId))
+                Parameters.with("deleting", EnvironmentStatus.DELETING).and("tenant", tenantId)
+                        .and("created", afterCreated).and("id", afterId))
                 .page(0, size + 1).list();
     }
 

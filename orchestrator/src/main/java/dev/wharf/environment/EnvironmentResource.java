@@ -1,6 +1,8 @@
 package dev.wharf.environment;
 
 import dev.wharf.api.ApiException;
+import dev.wharf.api.Caller;
+import io.vertx.ext.web.RoutingContext;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -32,60 +34,64 @@ public class EnvironmentResource {
         this.environments = environments;
     }
 
+    private static String tenant(RoutingContext ctx) {
+        return Caller.tenant(ctx).id();
+    }
+
     @POST
     @Operation(summary = "Create an environment: a sandbox with a persistent /workspace")
-    public Uni<EnvironmentView> create(CreateEnvironmentRequest request) {
-        return environments.create(request).map(EnvironmentView::of);
+    public Uni<EnvironmentView> create(RoutingContext ctx, CreateEnvironmentRequest request) {
+        return environments.create(tenant(ctx), request).map(EnvironmentView::of);
     }
 
     @GET
     @Operation(summary = "List environments, newest first")
-    public Uni<EnvironmentList> list(@RestQuery("page_size") Integer pageSize,
+    public Uni<EnvironmentList> list(RoutingContext ctx, @RestQuery("page_size") Integer pageSize,
                                      @RestQuery("page_token") String pageToken) {
-        return environments.list(pageSize, pageToken);
+        return environments.list(tenant(ctx), pageSize, pageToken);
     }
 
     @GET
     @Path("{id}")
     @Operation(summary = "Get an environment")
-    public Uni<EnvironmentView> get(@RestPath String id) {
-        return environments.get(id).map(EnvironmentView::of);
+    public Uni<EnvironmentView> get(RoutingContext ctx, @RestPath String id) {
+        return environments.get(tenant(ctx), id).map(EnvironmentView::of);
     }
 
     @DELETE
     @Path("{id}")
     @Operation(summary = "Delete an environment, its sandbox and its files")
-    public Uni<Map<String, Object>> delete(@RestPath String id) {
-        return environments.delete(id).map(done -> Map.of());
+    public Uni<Map<String, Object>> delete(RoutingContext ctx, @RestPath String id) {
+        return environments.delete(tenant(ctx), id).map(done -> Map.of());
     }
 
     /** {@code POST /v1/environments/{id}:exec}: the custom-method form of the public API. */
     @POST
     @Path("{target}")
     @Operation(summary = "Run a command in the environment ({id}:exec)")
-    public Uni<ExecResult> exec(@RestPath String target, ExecRequest request) {
+    public Uni<ExecResult> exec(RoutingContext ctx, @RestPath String target, ExecRequest request) {
         if (!target.endsWith(EXEC_SUFFIX) || target.length() == EXEC_SUFFIX.length()) {
             throw ApiException.notFound("unknown method " + target + "; did you mean {id}:exec?");
         }
         if (request == null) {
             throw ApiException.invalidArgument("a JSON body with command is required");
         }
-        return environments.exec(target.substring(0, target.length() - EXEC_SUFFIX.length()), request);
+        return environments.exec(tenant(ctx), target.substring(0, target.length() - EXEC_SUFFIX.length()), request);
     }
 
     @GET
     @Path("{id}/files")
     @Operation(summary = "List the workspace root")
-    public Uni<FileList> root(@RestPath String id, @RestQuery boolean recursive,
+    public Uni<FileList> root(RoutingContext ctx, @RestPath String id, @RestQuery boolean recursive,
                               @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
-        return environments.listFiles(id, "", recursive, pageSize, pageToken);
+        return environments.listFiles(tenant(ctx), id, "", recursive, pageSize, pageToken);
     }
 
     @GET
     @Path("{id}/files/{path: .+}")
     @Operation(summary = "A file's metadata or a directory's listing (bytes with alt=media)")
-    public Uni<FileList> files(@RestPath String id, @RestPath String path, @RestQuery boolean recursive,
+    public Uni<FileList> files(RoutingContext ctx, @RestPath String id, @RestPath String path, @RestQuery boolean recursive,
                                @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
-        return environments.listFiles(id, path, recursive, pageSize, pageToken);
+        return environments.listFiles(tenant(ctx), id, path, recursive, pageSize, pageToken);
     }
 }

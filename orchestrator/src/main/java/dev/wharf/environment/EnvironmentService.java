@@ -60,7 +60,7 @@ public class EnvironmentService {
         this.clock = clock;
     }
 
-    public Uni<Environment> create(CreateEnvironmentRequest request) {
+    public Uni<Environment> create(String tenantId, CreateEnvironmentRequest request) {
         CreateEnvironmentRequest body = request == null ? new CreateEnvironmentRequest(null, null, null) : request;
         var envVars = EnvironmentRequests.envVars(body.env(), "env");
         String network = EnvironmentRequests.network(body.network());
@@ -68,6 +68,7 @@ public class EnvironmentService {
         Instant now = clock.instant();
         Environment env = new Environment();
         env.id = ResourceIds.newId("env");
+        env.tenantId = tenantId;
         env.status = EnvironmentStatus.PROVISIONING;
         env.createdAt = now;
         env.updatedAt = now;
@@ -80,14 +81,14 @@ public class EnvironmentService {
                 .chain(saved -> provision(env, sources));
     }
 
-    public Uni<Environment> get(String id) {
-        return find(id);
+    public Uni<Environment> get(String tenantId, String id) {
+        return find(tenantId, id);
     }
 
-    public Uni<EnvironmentList> list(Integer pageSize, String pageToken) {
+    public Uni<EnvironmentList> list(String tenantId, Integer pageSize, String pageToken) {
         int size = PageToken.pageSize(pageSize);
         PageToken after = pageToken == null || pageToken.isBlank() ? null : PageToken.decode(pageToken);
-        return Panache.withSession(() -> repository.page(after == null ? null : after.created(),
+        return Panache.withSession(() -> repository.page(tenantId, after == null ? null : after.created(),
                         after == null ? null : after.id(), size))
                 .map(rows -> {
                     List<Environment> page = rows.size() > size ? rows.subList(0, size) : rows;
@@ -98,8 +99,8 @@ public class EnvironmentService {
     }
 
     /** Deletes the sandbox, its files and the record. Idempotent for the caller: a second call is a 404. */
-    public Uni<Void> delete(String id) {
-        return find(id).chain(env -> Panache.withTransaction(() -> repository.markDeleting(id, clock.instant()))
+    public Uni<Void> delete(String tenantId, String id) {
+        return find(tenantId, id).chain(env -> Panache.withTransaction(() -> repository.markDeleting(id, clock.instant()))
                 .chain(claimed -> claimed ? removeEverything(env) : Uni.createFrom().failure(notFound(id))));
     }
 
@@ -119,9 +120,9 @@ public class EnvironmentService {
                 .replaceWithVoid();
     }
 
-    public Uni<ExecResult> exec(String id, ExecRequest request) {
+    public Uni<ExecResult> exec(String tenantId, String id, ExecRequest request) {
         EnvironmentRequests.ExecPlan plan = EnvironmentRequests.exec(request, config);
-        return ensureRunning(id).chain(sandbox -> {
+        return ensureRunning(tenantId, id).chain(sandbox -> {
             Timer.Sample sample = metrics.startExec();
             return daemon.exec(sandbox.address(), sandbox.token(), plan.daemonRequest(), plan.timeout())
                     .onFailure(SandboxUnreachableException.class).recoverWithUni(e -> sandboxStopped(sandbox, e))
@@ -131,11 +132,11 @@ public class EnvironmentService {
         });
     }
 
-    public Uni<FileList> listFiles(String id, String path, boolean recursive, Integer pageSize, String pageToken) {
+    public Uni<FileList> listFiles(String tenantId, String id, String path, boolean recursive, Integer pageSize, String pageToken) {
         String relative = EnvironmentRequests.stripWorkspacePrefix(path);
         int size = PageToken.pageSize(pageSize);
         int offset = FileListCursor.decode(pageToken);
-        return ensureRunning(id).chain(sandbox -> daemon.listFiles(sandbox.address(), sandbox.token(), relative, recursive)
+        return ensureRunning(tenantId, id).chain(sandbox -> daemon.listFiles(sandbox.address(), sandbox.token(), relative, recursive)
                 .onFailure(SandboxUnreachableException.class).recoverWithUni(e -> sandboxStopped(sandbox, e))
                 .call(() -> recordUse(sandbox, false))
                 .map(json -> {
@@ -150,21 +151,21 @@ public class EnvironmentService {
     }
 
     /** Opens a file's bytes for streaming to the caller; the caller pipes and closes the response. */
-    public Uni<HttpClientResponse> openFile(String id, String path) {
+    public Uni<HttpClientResponse> openFile(String tenantId, String id, String path) {
         String relative = EnvironmentRequests.stripWorkspacePrefix(path);
-        return ensureRunning(id).chain(sandbox -> daemon.openFile(sandbox.address(), sandbox.token(), relative,
+        return ensureRunning(tenantId, id).chain(sandbox -> daemon.openFile(sandbox.address(), sandbox.token(), relative,
                         config.transferIdleTimeout())
                 .onFailure(SandboxUnreachableException.class).recoverWithUni(e -> sandboxStopped(sandbox, e))
                 .call(() -> recordUse(sandbox, false)));
     }
 
     /** Streams an upload into the workspace; the body must be paused until this subscribes. */
-    public Uni<FileEntry> writeFile(String id, String path, ReadStream<Buffer> body, Long contentLength) {
+    public Uni<FileEntry> writeFile(String tenantId, String id, String path, ReadStream<Buffer> body, Long contentLength) {
         String relative = EnvironmentRequests.stripWorkspacePrefix(path);
         if (relative.isBlank()) {
             return Uni.createFrom().failure(ApiException.invalidArgument("a file path is required"));
         }
-        return ensureRunning(id).chain(sandbox -> daemon.writeFile(sandbox.address(), sandbox.token(), relative, body,
+        return ensureRunning(tenantId, id).chain(sandbox -> daemon.writeFile(sandbox.address(), sandbox.token(), relative, body,
                         contentLength, config.transferIdleTimeout())
                 .onFailure(SandboxUnreachableException.class).recoverWithUni(e -> sandboxStopped(sandbox, e))
                 .call(() -> recordUse(sandbox, true))
@@ -175,8 +176,8 @@ public class EnvironmentService {
      * The sandbox of an environment, started if it is not running: an expired or failed environment is resumed
      * on its workspace volume, so its files are there again.
      */
-    public Uni<RunningSandbox> ensureRunning(String id) {
-        return find(id).chain(env -> switch (env.status) {
+    public Uni<RunningSandbox> ensureRunning(String tenantId, String id) {
+        return find(tenantId, id).chain(env -> switch (env.status) {
             case ACTIVE -> Uni.createFrom().item(running(env));
             case EXPIRED, FAILED -> Panache.withTransaction(() -> repository.claimForResume(id, clock.instant()))
                     .chain(claimed -> claimed ? provision(env, List.of()).map(EnvironmentService::running)
@@ -277,7 +278,7 @@ public class EnvironmentService {
      * diagnosis) and its reason returned; a running one, or an environment without a sandbox, gives empty.
      */
     public Uni<java.util.Optional<SandboxFailure>> diagnose(String id) {
-        return find(id).chain(env -> {
+        return existing(id).chain(env -> {
             if (env.status != EnvironmentStatus.ACTIVE) {
                 return Uni.createFrom().item(java.util.Optional.ofNullable(env.failureReason == null ? null
                         : new SandboxFailure(SandboxFailure.Reason.LOST, env.failureExitCode,
@@ -314,7 +315,7 @@ public class EnvironmentService {
 
     /** Re-reads the workspace's file count and size from the sandbox; best effort. */
     public Uni<Void> refreshUsage(String id) {
-        return find(id).chain(env -> env.status != EnvironmentStatus.ACTIVE ? Uni.createFrom().voidItem()
+        return existing(id).chain(env -> env.status != EnvironmentStatus.ACTIVE ? Uni.createFrom().voidItem()
                         : daemon.usage(env.sandboxAddress, env.sandboxToken)
                                 .chain(usage -> Panache.withTransaction(() -> repository.recordUsage(env.id,
                                         usage.getLong("file_count", 0L), usage.getLong("size_bytes", 0L))))
@@ -343,7 +344,14 @@ public class EnvironmentService {
                 .replaceWithVoid();
     }
 
-    private Uni<Environment> find(String id) {
+    /** The tenant's environment; another tenant's id is as unknown as a made-up one. */
+    private Uni<Environment> find(String tenantId, String id) {
+        return existing(id).chain(env -> env.tenantId.equals(tenantId) ? Uni.createFrom().item(env)
+                : Uni.createFrom().failure(notFound(id)));
+    }
+
+    /** Any tenant's environment, for the platform's own bookkeeping; never for answering a caller. */
+    private Uni<Environment> existing(String id) {
         return Panache.withSession(() -> repository.findById(id))
                 .chain(env -> env == null || env.status == EnvironmentStatus.DELETING
                         ? Uni.createFrom().failure(notFound(id))

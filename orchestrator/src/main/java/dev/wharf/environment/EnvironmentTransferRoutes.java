@@ -3,6 +3,7 @@ package dev.wharf.environment;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.api.ApiException;
+import dev.wharf.api.Caller;
 import dev.wharf.api.ApiStatus;
 import dev.wharf.api.ErrorBody;
 import dev.wharf.api.ResourceIds;
@@ -63,7 +64,7 @@ public class EnvironmentTransferRoutes {
             ctx.next();
             return;
         }
-        SafeContext.run(() -> environments.openFile(ctx.pathParam("id"), ctx.pathParam("path"))).subscribe().with(
+        SafeContext.run(() -> environments.openFile(Caller.tenant(ctx).id(), ctx.pathParam("id"), ctx.pathParam("path"))).subscribe().with(
                 source -> pipe(source, ctx.response()),
                 failure -> fail(ctx, failure));
     }
@@ -111,7 +112,7 @@ public class EnvironmentTransferRoutes {
                     + maxUploadBytes + " bytes"));
             return;
         }
-        SafeContext.run(() -> environments.writeFile(ctx.pathParam("id"), ctx.pathParam("path"), request, length))
+        SafeContext.run(() -> environments.writeFile(Caller.tenant(ctx).id(), ctx.pathParam("id"), ctx.pathParam("path"), request, length))
                 .subscribe().with(
                         entry -> {
                             if (resumable) {
@@ -125,7 +126,7 @@ public class EnvironmentTransferRoutes {
     /** Answers the start of a resumable upload with the URL to send the bytes to; no state is kept server-side. */
     private void startResumable(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
-        SafeContext.run(() -> environments.get(ctx.pathParam("id"))).subscribe().with(env -> {
+        SafeContext.run(() -> environments.get(Caller.tenant(ctx).id(), ctx.pathParam("id"))).subscribe().with(env -> {
             String base = request.absoluteURI();
             int query = base.indexOf('?');
             String url = (query < 0 ? base : base.substring(0, query))

@@ -77,11 +77,11 @@ public class AgentRunLauncher {
     public Uni<Void> launch(Interaction row, CreateInteraction request) {
         String id = row.id();
         Runnable release = lease.hold(id);
-        return SafeContext.run(() -> agents.get(row.agent())
+        return SafeContext.run(() -> agents.get(row.tenantId(), row.agent())
                 .call(agent -> log.transition(id, InteractionStatus.IN_PROGRESS, null, views::full))
                 .chain(agent -> environmentFor(row, request, agent)
                         .call(environmentId -> repository.setEnvironment(id, environmentId))
-                        .chain(environments::ensureRunning)
+                        .chain(environmentId -> environments.ensureRunning(row.tenantId(), environmentId))
                         .chain(sandbox -> daemon.startRun(sandbox.address(), sandbox.token(),
                                 runRequest(row, request, sandbox)))
                         .chain(() -> repository.markRunStarted(id)))
@@ -99,7 +99,7 @@ public class AgentRunLauncher {
         if (row.environmentId() == null) {
             return Uni.createFrom().voidItem();
         }
-        return SafeContext.run(() -> environments.get(row.environmentId())
+        return SafeContext.run(() -> environments.get(row.tenantId(), row.environmentId())
                 .chain(env -> env.sandboxAddress == null ? Uni.createFrom().voidItem()
                         : daemon.cancelRun(env.sandboxAddress, env.sandboxToken, row.id()).replaceWithVoid()))
                 .onFailure().invoke(e -> LOG.debugf("cancel of run %s: %s", row.id(), e.getMessage()))
@@ -124,7 +124,7 @@ public class AgentRunLauncher {
     private Uni<String> environmentFor(Interaction row, CreateInteraction request, AgentDefinition agent) {
         Object requested = request.environment();
         if (requested instanceof String id && !"remote".equals(id)) {
-            return environments.get(id).map(env -> env.id)
+            return environments.get(row.tenantId(), id).map(env -> env.id)
                     .onFailure(ApiException.class).transform(e -> ApiException.invalidArgument(
                             "environment " + id + " does not exist"));
         }
@@ -134,14 +134,14 @@ public class AgentRunLauncher {
         if (requested == null && row.previousInteractionId() != null) {
             return repository.find(row.previousInteractionId()).chain(previous -> {
                 Optional<String> env = previous.map(Interaction::environmentId);
-                return env.isPresent() ? Uni.createFrom().item(env.get()) : create(agent.baseEnvironment());
+                return env.isPresent() ? Uni.createFrom().item(env.get()) : create(row, agent.baseEnvironment());
             });
         }
         JsonObject spec = requested instanceof JsonObject object ? object : agent.baseEnvironment();
-        return create(spec);
+        return create(row, spec);
     }
 
-    private Uni<String> create(JsonObject spec) {
+    private Uni<String> create(Interaction row, JsonObject spec) {
         JsonObject body = new JsonObject();
         if (spec != null) {
             for (String field : new String[] {"env", "network", "sources"}) {
@@ -156,6 +156,6 @@ public class AgentRunLauncher {
         } catch (java.io.IOException e) {
             return Uni.createFrom().failure(ApiException.invalidArgument("environment: " + e.getMessage()));
         }
-        return environments.create(request).map(env -> env.id);
+        return environments.create(row.tenantId(), request).map(env -> env.id);
     }
 }

@@ -8,6 +8,7 @@ import java.time.Instant;
 /** An interaction row: what was asked, where it runs, how far it got, and what it cost. */
 public record Interaction(
         String id,
+        String tenantId,
         InteractionStatus status,
         Instant createdAt,
         Instant updatedAt,

@@ -122,7 +122,10 @@ public class InteractionLog {
 
     /** Runs after the commit; an observer's failure is logged, never propagated into the transition. */
     private void announceEnd(String id, InteractionStatus to, Interaction row) {
-        ended.fireAsync(new InteractionEnded(id, to, row == null ? null : row.request()))
+        if (row == null) {
+            return; // deleted in the meantime: nobody is left to tell
+        }
+        ended.fireAsync(new InteractionEnded(id, row.tenantId(), to, row.request()))
                 .exceptionally(e -> {
                     LOG.warnf("interaction %s: an observer of its end failed: %s", id, e.getMessage());
                     return null;

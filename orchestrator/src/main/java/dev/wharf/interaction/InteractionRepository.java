@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
  */
 @ApplicationScoped
 public class InteractionRepository {
-    private static final String COLUMNS = "id, status, created_at, updated_at, model, agent, previous_interaction_id,"
+    private static final String COLUMNS = "id, tenant_id, status, created_at, updated_at, model, agent, previous_interaction_id,"
             + " environment_id, request, background, store, idempotency_key, deadline_at, run_token, max_total_tokens,"
             + " max_steps, input_tokens, output_tokens, thought_tokens, errors, artifacts, last_event_seq";
 
@@ -44,12 +44,12 @@ public class InteractionRepository {
     public Uni<Void> insert(SqlClient client, Interaction i, Instant leaseUntil) {
         return client.preparedQuery("INSERT INTO interaction (id, status, created_at, updated_at, model, agent,"
                         + " previous_interaction_id, environment_id, request, background, store, idempotency_key,"
-                        + " deadline_at, run_token, max_total_tokens, max_steps, lease_until)"
-                        + " VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
+                        + " deadline_at, run_token, max_total_tokens, max_steps, lease_until, tenant_id)"
+                        + " VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
                 .execute(Tuple.from(new Object[] {i.id(), i.status().wire(), time(i.createdAt()), i.model(), i.agent(),
                         i.previousInteractionId(), i.environmentId(), i.request(), i.background(), i.store(),
                         i.idempotencyKey(), time(i.deadlineAt()), i.runToken(), i.maxTotalTokens(), i.maxSteps(),
-                        time(leaseUntil)}))
+                        time(leaseUntil), i.tenantId()}))
                 .replaceWithVoid();
     }
 
@@ -63,21 +63,22 @@ public class InteractionRepository {
                 .execute(Tuple.of(id)).map(InteractionRepository::first);
     }
 
-    public Uni<Optional<Interaction>> findByIdempotencyKey(String key) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE idempotency_key = $1")
-                .execute(Tuple.of(key)).map(InteractionRepository::first);
+    public Uni<Optional<Interaction>> findByIdempotencyKey(String tenantId, String key) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE tenant_id = $1 AND idempotency_key = $2")
+                .execute(Tuple.of(tenantId, key)).map(InteractionRepository::first);
     }
 
-    /** Newest first after the cursor; one extra row tells whether another page exists. */
-    public Uni<List<Interaction>> page(Instant afterCreated, String afterId, int size) {
+    /** The tenant's stored interactions, newest first after the cursor; one extra row tells whether another page exists. */
+    public Uni<List<Interaction>> page(String tenantId, Instant afterCreated, String afterId, int size) {
         if (afterCreated == null) {
-            return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE store"
-                            + " ORDER BY created_at DESC, id DESC LIMIT $1")
-                    .execute(Tuple.of(size + 1)).map(InteractionRepository::all);
+            return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE tenant_id = $1 AND store"
+                            + " ORDER BY created_at DESC, id DESC LIMIT $2")
+                    .execute(Tuple.of(tenantId, size + 1)).map(InteractionRepository::all);
         }
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE store AND (created_at < $1"
-                        + " OR (created_at = $1 AND id < $2)) ORDER BY created_at DESC, id DESC LIMIT $3")
-                .execute(Tuple.of(time(afterCreated), afterId, size + 1)).map(InteractionRepository::all);
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE tenant_id = $1 AND store"
+                        + " AND (created_at < $2 OR (created_at = $2 AND id < $3)) ORDER BY created_at DESC, id DESC"
+                        + " LIMIT $4")
+                .execute(Tuple.of(tenantId, time(afterCreated), afterId, size + 1)).map(InteractionRepository::all);
     }
 
     /** Appends one event under the interaction's row lock and returns it with its sequence number. */
@@ -196,6 +197,7 @@ public class InteractionRepository {
     private static Interaction map(Row row) {
         return new Interaction(
                 row.getString("id"),
+                row.getString("tenant_id"),
                 InteractionStatus.fromWire(row.getString("status")),
                 instant(row.getOffsetDateTime("created_at")),
                 instant(row.getOffsetDateTime("updated_at")),

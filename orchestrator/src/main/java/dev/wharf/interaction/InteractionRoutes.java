@@ -2,6 +2,7 @@ package dev.wharf.interaction;
 
 import dev.wharf.api.ApiException;
 import dev.wharf.api.ApiStatus;
+import dev.wharf.api.Caller;
 import dev.wharf.api.ErrorBody;
 import dev.wharf.platform.SafeContext;
 import io.smallrye.mutiny.Multi;
@@ -60,7 +61,7 @@ public class InteractionRoutes {
             error(ctx, ApiException.invalidArgument("the body is not a JSON object"));
             return;
         }
-        run(ctx, () -> interactions.create(body, idempotencyKey), outcome -> {
+        run(ctx, () -> interactions.create(Caller.tenant(ctx), body, idempotencyKey), outcome -> {
             if (outcome.events() != null) {
                 sse(ctx, outcome.events());
             } else {
@@ -81,25 +82,25 @@ public class InteractionRoutes {
             }
         }
         Integer chosen = pageSize;
-        run(ctx, () -> interactions.list(chosen, ctx.request().getParam("page_token")),
+        run(ctx, () -> interactions.list(Caller.tenant(ctx).id(), chosen, ctx.request().getParam("page_token")),
                 page -> json(ctx.response(), 200, page.encode()));
     }
 
     private void get(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         if ("true".equalsIgnoreCase(ctx.request().getParam("stream"))) {
-            run(ctx, () -> interactions.follow(id, ctx.request().getParam("last_event_id")), events -> sse(ctx, events));
+            run(ctx, () -> interactions.follow(Caller.tenant(ctx).id(), id, ctx.request().getParam("last_event_id")), events -> sse(ctx, events));
         } else {
-            run(ctx, () -> interactions.get(id), view -> json(ctx.response(), 200, view.encode()));
+            run(ctx, () -> interactions.get(Caller.tenant(ctx).id(), id), view -> json(ctx.response(), 200, view.encode()));
         }
     }
 
     private void cancel(RoutingContext ctx) {
-        run(ctx, () -> interactions.cancel(ctx.pathParam("id")), view -> json(ctx.response(), 200, view.encode()));
+        run(ctx, () -> interactions.cancel(Caller.tenant(ctx).id(), ctx.pathParam("id")), view -> json(ctx.response(), 200, view.encode()));
     }
 
     private void delete(RoutingContext ctx) {
-        run(ctx, () -> interactions.delete(ctx.pathParam("id")), done -> json(ctx.response(), 200, "{}"));
+        run(ctx, () -> interactions.delete(Caller.tenant(ctx).id(), ctx.pathParam("id")), done -> json(ctx.response(), 200, "{}"));
     }
 
     /** Writes each event as {@code event:}, {@code id:} and {@code data:} lines; the JSON carries type and id too. */

@@ -4,6 +4,7 @@ import dev.wharf.agent.AgentService;
 import dev.wharf.api.ApiException;
 import dev.wharf.api.PageToken;
 import dev.wharf.api.ResourceIds;
+import dev.wharf.tenant.Tenant;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
@@ -56,31 +57,32 @@ public class InteractionService {
     public record Outcome(JsonObject interaction, Multi<InteractionEvent> events) {
     }
 
-    public Uni<Outcome> create(JsonObject body, String idempotencyKey) {
+    public Uni<Outcome> create(Tenant tenant, JsonObject body, String idempotencyKey) {
         CreateInteraction request = CreateInteraction.parse(body);
         Uni<Optional<Interaction>> replay = idempotencyKey == null ? Uni.createFrom().item(Optional.empty())
-                : repository.findByIdempotencyKey(idempotencyKey);
+                : repository.findByIdempotencyKey(tenant.id(), idempotencyKey);
         return replay.chain(existing -> existing.isPresent()
                 ? answer(existing.get(), request)
-                : accept(request, idempotencyKey).chain(created -> answer(created, request)));
+                : accept(tenant, request, idempotencyKey).chain(created -> answer(created, request)));
     }
 
-    private Uni<Interaction> accept(CreateInteraction request, String idempotencyKey) {
+    private Uni<Interaction> accept(Tenant tenant, CreateInteraction request, String idempotencyKey) {
         Instant now = clock.instant();
         String id = ResourceIds.newId("int");
         Duration timeout = timeout(request.agentConfig());
         Uni<Void> checks = request.previousInteractionId() == null ? Uni.createFrom().voidItem()
-                : repository.find(request.previousInteractionId()).chain(previous -> previous.isEmpty()
+                : repository.find(request.previousInteractionId()).chain(previous -> previous
+                        .filter(found -> found.tenantId().equals(tenant.id())).isEmpty()
                         ? Uni.createFrom().failure(ApiException.invalidArgument(
                                 "previous_interaction_id " + request.previousInteractionId() + " does not exist"))
                         : Uni.createFrom().voidItem());
         if (request.agent() != null) {
-            checks = checks.chain(() -> agents.get(request.agent())
+            checks = checks.chain(() -> agents.get(tenant.id(), request.agent())
                     .invoke(agent -> agentRuns.agentModel(request.agentConfig(), agent)).replaceWithVoid());
         } else {
             modelCalls.validate(request.model());
         }
-        Interaction row = new Interaction(id, InteractionStatus.QUEUED, now, now, request.model(), request.agent(),
+        Interaction row = new Interaction(id, tenant.id(), InteractionStatus.QUEUED, now, now, request.model(), request.agent(),
                 request.previousInteractionId(), null, request.body(), request.background(), request.store(),
                 idempotencyKey, now.plus(timeout), request.agent() == null ? null : ResourceIds.randomToken(RUN_TOKEN_CHARS),
                 maxTotalTokens(request.agentConfig()), maxSteps(request.agentConfig()),
@@ -89,7 +91,7 @@ public class InteractionService {
                         .chain(() -> repository.append(tx, id, InteractionEvent.CREATED,
                                 new JsonObject().put("interaction", views.render(row, List.of()))))))
                 .onFailure(PgException.class).recoverWithUni(e -> isDuplicateKey(e) && idempotencyKey != null
-                        ? repository.findByIdempotencyKey(idempotencyKey).map(Optional::orElseThrow)
+                        ? repository.findByIdempotencyKey(tenant.id(), idempotencyKey).map(Optional::orElseThrow)
                                 .chain(existing -> Uni.createFrom().failure(new Replay(existing)))
                         : Uni.createFrom().failure(e))
                 .chain(() -> recordInput(id, request))
@@ -162,30 +164,32 @@ public class InteractionService {
                 .toUni().replaceWithVoid();
     }
 
-    public Uni<Interaction> find(String id) {
+    /** The tenant's stored interaction; another tenant's id is as unknown as a made-up one. */
+    public Uni<Interaction> find(String tenantId, String id) {
         return repository.find(id).map(found -> found.filter(Interaction::store)
+                .filter(interaction -> interaction.tenantId().equals(tenantId))
                 .orElseThrow(() -> ApiException.notFound("interaction " + id + " not found")));
     }
 
-    public Uni<JsonObject> get(String id) {
-        return find(id).chain(views::full);
+    public Uni<JsonObject> get(String tenantId, String id) {
+        return find(tenantId, id).chain(views::full);
     }
 
     /** Replays the log after {@code lastEventId} (all of it when null) and follows it until it closes. */
-    public Uni<Multi<InteractionEvent>> follow(String id, String lastEventId) {
+    public Uni<Multi<InteractionEvent>> follow(String tenantId, String id, String lastEventId) {
         long after;
         try {
             after = lastEventId == null || lastEventId.isBlank() ? 0 : Long.parseLong(lastEventId.trim());
         } catch (NumberFormatException e) {
             throw ApiException.invalidArgument("last_event_id must be an event_id from this interaction's stream");
         }
-        return find(id).map(found -> stream.follow(id, after));
+        return find(tenantId, id).map(found -> stream.follow(id, after));
     }
 
-    public Uni<JsonObject> list(Integer pageSize, String pageToken) {
+    public Uni<JsonObject> list(String tenantId, Integer pageSize, String pageToken) {
         int size = PageToken.pageSize(pageSize);
         PageToken after = pageToken == null || pageToken.isBlank() ? null : PageToken.decode(pageToken);
-        return repository.page(after == null ? null : after.created(), after == null ? null : after.id(), size)
+        return repository.page(tenantId, after == null ? null : after.created(), after == null ? null : after.id(), size)
                 .map(rows -> {
                     List<Interaction> page = rows.size() > size ? rows.subList(0, size) : rows;
                     JsonArray items = new JsonArray();
@@ -201,21 +205,21 @@ public class InteractionService {
     }
 
     /** Cancels running work; a finished interaction is returned as it is. */
-    public Uni<JsonObject> cancel(String id) {
-        return find(id).chain(interaction -> {
+    public Uni<JsonObject> cancel(String tenantId, String id) {
+        return find(tenantId, id).chain(interaction -> {
             if (interaction.status().terminal()) {
                 return views.full(interaction);
             }
             return log.transition(id, InteractionStatus.CANCELLED, null, views::full)
                     .call(moved -> moved && interaction.isAgent() ? agentRuns.stop(interaction)
                             : Uni.createFrom().voidItem())
-                    .chain(() -> get(id));
+                    .chain(() -> get(tenantId, id));
         });
     }
 
-    public Uni<Void> delete(String id) {
-        return find(id).chain(interaction -> (interaction.status().terminal() ? Uni.createFrom().voidItem()
-                        : cancel(id).replaceWithVoid())
+    public Uni<Void> delete(String tenantId, String id) {
+        return find(tenantId, id).chain(interaction -> (interaction.status().terminal() ? Uni.createFrom().voidItem()
+                        : cancel(tenantId, id).replaceWithVoid())
                 .chain(() -> repository.delete(id)).replaceWithVoid());
     }
 

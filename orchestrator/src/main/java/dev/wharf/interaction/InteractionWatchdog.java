@@ -81,7 +81,7 @@ public class InteractionWatchdog {
         if (row.environmentId() == null) {
             return Uni.createFrom().voidItem();
         }
-        return environments.get(row.environmentId())
+        return environments.get(row.tenantId(), row.environmentId())
                 .chain(env -> daemon.runStatus(env.sandboxAddress, env.sandboxToken, row.id()))
                 .chain(status -> "running".equals(status.getString("status")) ? Uni.createFrom().voidItem()
                         : fail(row, InteractionFailures.SANDBOX_ERROR,

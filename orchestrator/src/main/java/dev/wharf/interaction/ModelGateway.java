@@ -109,7 +109,7 @@ public class ModelGateway {
         JsonObject requestConfig = row.request().getJsonObject("agent_config", new JsonObject());
         CreateInteraction request = CreateInteraction.parse(row.request());
         // This interaction's own steps are read once: they end the conversation and place the new steps.
-        return agents.get(row.agent()).chain(agent -> views.steps(row.id()).chain(own ->
+        return agents.get(row.tenantId(), row.agent()).chain(agent -> views.steps(row.id()).chain(own ->
                 history.through(row.previousInteractionId()).chain(earlier -> {
                     List<JsonObject> steps = new ArrayList<>(earlier);
                     steps.addAll(own);

@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /** A subscription: where to POST which events, and the secret they are signed with. */
-public record Webhook(String id, String uri, JsonArray subscribedEvents, String state, String secret,
+public record Webhook(String id, String tenantId, String uri, JsonArray subscribedEvents, String state, String secret,
                       int consecutiveFailures, Instant created, Instant updated) {
     public static final String ENABLED = "enabled";
     public static final String DISABLED = "disabled";

@@ -8,7 +8,7 @@ import java.time.temporal.ChronoUnit;
  * One attempt at delivering an event. {@code id} names the delivery (sent as {@code webhook-id}) and is shared
  * by all its attempts; {@code webhookId} is null for a per-request {@code webhook_config} URI.
  */
-public record WebhookDelivery(String id, int attempt, String webhookId, String uri, String eventType,
+public record WebhookDelivery(String id, String tenantId, int attempt, String webhookId, String uri, String eventType,
                               String interactionId, JsonObject payload, String status, Integer responseStatus,
                               String error, Instant created, Instant nextAttemptAt, String claimToken) {
     public static final String PENDING = "pending";

@@ -76,14 +76,14 @@ public class WebhookDispatcher {
         }
         JsonObject payload = new JsonObject().put("type", type.get().wire()).put("timestamp", now.toString())
                 .put("data", data);
-        return repository.enabledSubscribers(type.get().wire()).chain(webhooks -> {
+        return repository.enabledSubscribers(ended.tenantId(), type.get().wire()).chain(webhooks -> {
             List<WebhookDelivery> deliveries = new ArrayList<>();
-            webhooks.forEach(webhook -> deliveries.add(firstAttempt(webhook.id(), webhook.uri(), type.get(),
+            webhooks.forEach(webhook -> deliveries.add(firstAttempt(ended.tenantId(), webhook.id(), webhook.uri(), type.get(),
                     ended.interactionId(), payload, now)));
             if (webhookConfig.getValue("uris") instanceof io.vertx.core.json.JsonArray uris) {
                 for (Object uri : uris) {
                     try {
-                        deliveries.add(firstAttempt(null, WebhookService.validUri(uri), type.get(),
+                        deliveries.add(firstAttempt(ended.tenantId(), null, WebhookService.validUri(uri), type.get(),
                                 ended.interactionId(), payload, now));
                     } catch (RuntimeException e) {
                         LOG.warnf("interaction %s: skipping webhook_config uri %s: %s", ended.interactionId(), uri,
@@ -178,7 +178,8 @@ public class WebhookDispatcher {
                     Uni<Void> retry = Uni.createFrom().voidItem();
                     if (!succeeded && retryable && delivery.attempt() < config.maxAttempts()) {
                         Duration wait = config.backoffBase().multipliedBy(1L << (delivery.attempt() - 1));
-                        retry = repository.insertRetry(tx, new WebhookDelivery(delivery.id(), delivery.attempt() + 1,
+                        retry = repository.insertRetry(tx, new WebhookDelivery(delivery.id(), delivery.tenantId(),
+                                delivery.attempt() + 1,
                                 delivery.webhookId(), delivery.uri(), delivery.eventType(), delivery.interactionId(),
                                 delivery.payload(), WebhookDelivery.PENDING, null, null, now, now.plus(wait), null));
                     }
@@ -202,14 +203,14 @@ public class WebhookDispatcher {
         return repository.requestSecret(WebhookSignature.newSecret(), clock.instant()).invoke(requestSecret::set);
     }
 
-    private WebhookDelivery firstAttempt(String webhookId, String uri, WebhookEventType type, String interactionId,
-                                         JsonObject payload, Instant now) {
-        return new WebhookDelivery(ResourceIds.newId("msg"), 1, webhookId, uri, type.wire(), interactionId, payload,
+    private WebhookDelivery firstAttempt(String tenantId, String webhookId, String uri, WebhookEventType type,
+                                         String interactionId, JsonObject payload, Instant now) {
+        return new WebhookDelivery(ResourceIds.newId("msg"), tenantId, 1, webhookId, uri, type.wire(), interactionId, payload,
                 WebhookDelivery.PENDING, null, null, now, now, null);
     }
 
     private static WebhookDelivery withClaim(WebhookDelivery d, String token) {
-        return new WebhookDelivery(d.id(), d.attempt(), d.webhookId(), d.uri(), d.eventType(), d.interactionId(),
+        return new WebhookDelivery(d.id(), d.tenantId(), d.attempt(), d.webhookId(), d.uri(), d.eventType(), d.interactionId(),
                 d.payload(), d.status(), d.responseStatus(), d.error(), d.created(), d.nextAttemptAt(), token);
     }
 

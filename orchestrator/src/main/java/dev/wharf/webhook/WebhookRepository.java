@@ -25,8 +25,8 @@ import java.util.function.Function;
 @ApplicationScoped
 public class WebhookRepository {
     private static final String WEBHOOK_COLUMNS =
-            "id, uri, subscribed_events, state, secret, consecutive_failures, created_at, updated_at";
-    private static final String DELIVERY_COLUMNS = "id, attempt, webhook_id, uri, event_type, interaction_id, payload,"
+            "id, tenant_id, uri, subscribed_events, state, secret, consecutive_failures, created_at, updated_at";
+    private static final String DELIVERY_COLUMNS = "id, tenant_id, attempt, webhook_id, uri, event_type, interaction_id, payload,"
             + " status, response_status, error, created_at, next_attempt_at, claim_token";
 
     private final Pool pool;
@@ -42,22 +42,30 @@ public class WebhookRepository {
     // ---- webhooks --------------------------------------------------------------------------------------------
 
     public Uni<Void> insert(Webhook w) {
-        return pool.preparedQuery("INSERT INTO webhook (" + WEBHOOK_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .execute(Tuple.from(new Object[] {w.id(), w.uri(), w.subscribedEvents(), w.state(), w.secret(),
+        return pool.preparedQuery("INSERT INTO webhook (" + WEBHOOK_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .execute(Tuple.from(new Object[] {w.id(), w.tenantId(), w.uri(), w.subscribedEvents(), w.state(), w.secret(),
                         w.consecutiveFailures(), time(w.created()), time(w.updated())}))
                 .replaceWithVoid();
     }
 
+    public Uni<Optional<Webhook>> find(String tenantId, String id) {
+        return pool.preparedQuery("SELECT " + WEBHOOK_COLUMNS + " FROM webhook WHERE tenant_id = $1 AND id = $2")
+                .execute(Tuple.of(tenantId, id))
+                .map(rows -> firstWebhook(rows));
+    }
+
+    /** Any tenant's webhook, for signing its deliveries. */
     public Uni<Optional<Webhook>> find(String id) {
         return pool.preparedQuery("SELECT " + WEBHOOK_COLUMNS + " FROM webhook WHERE id = $1").execute(Tuple.of(id))
                 .map(rows -> firstWebhook(rows));
     }
 
     /** Newest first after the cursor; the caller asks for one extra row to learn whether another page exists. */
-    public Uni<List<Webhook>> page(Instant afterCreated, String afterId, int limit) {
-        return pool.preparedQuery("SELECT " + WEBHOOK_COLUMNS + " FROM webhook WHERE $1::timestamptz IS NULL"
-                        + " OR created_at < $1 OR (created_at = $1 AND id < $2) ORDER BY created_at DESC, id DESC LIMIT $3")
-                .execute(Tuple.of(time(afterCreated), afterId, limit))
+    public Uni<List<Webhook>> page(String tenantId, Instant afterCreated, String afterId, int limit) {
+        return pool.preparedQuery("SELECT " + WEBHOOK_COLUMNS + " FROM webhook WHERE tenant_id = $4"
+                        + " AND ($1::timestamptz IS NULL OR created_at < $1 OR (created_at = $1 AND id < $2))"
+                        + " ORDER BY created_at DESC, id DESC LIMIT $3")
+                .execute(Tuple.of(time(afterCreated), afterId, limit, tenantId))
                 .map(rows -> {
                     List<Webhook> all = new ArrayList<>();
                     rows.forEach(row -> all.add(webhook(row)));
@@ -66,25 +74,27 @@ public class WebhookRepository {
     }
 
     /** Null arguments leave a column as it is; re-enabling resets the failure count. */
-    public Uni<Optional<Webhook>> update(String id, String uri, JsonArray events, String state, Instant now) {
+    public Uni<Optional<Webhook>> update(String tenantId, String id, String uri, JsonArray events, String state,
+                                         Instant now) {
         return pool.preparedQuery("UPDATE webhook SET uri = COALESCE($2, uri),"
                         + " subscribed_events = COALESCE($3, subscribed_events),"
                         + " consecutive_failures = CASE WHEN $4 = 'enabled' AND state = 'disabled' THEN 0"
                         + " ELSE consecutive_failures END,"
-                        + " state = COALESCE($4, state), updated_at = $5 WHERE id = $1 RETURNING " + WEBHOOK_COLUMNS)
-                .execute(Tuple.of(id, uri, events, state, time(now)))
+                        + " state = COALESCE($4, state), updated_at = $5 WHERE id = $1 AND tenant_id = $6"
+                        + " RETURNING " + WEBHOOK_COLUMNS)
+                .execute(Tuple.from(new Object[] {id, uri, events, state, time(now), tenantId}))
                 .map(WebhookRepository::firstWebhook);
     }
 
-    public Uni<Boolean> delete(String id) {
-        return pool.preparedQuery("DELETE FROM webhook WHERE id = $1").execute(Tuple.of(id))
+    public Uni<Boolean> delete(String tenantId, String id) {
+        return pool.preparedQuery("DELETE FROM webhook WHERE tenant_id = $1 AND id = $2").execute(Tuple.of(tenantId, id))
                 .map(rows -> rows.rowCount() == 1);
     }
 
-    public Uni<List<Webhook>> enabledSubscribers(String eventType) {
-        return pool.preparedQuery("SELECT " + WEBHOOK_COLUMNS + " FROM webhook WHERE state = 'enabled'"
-                        + " AND subscribed_events @> jsonb_build_array($1::text)")
-                .execute(Tuple.of(eventType))
+    public Uni<List<Webhook>> enabledSubscribers(String tenantId, String eventType) {
+        return pool.preparedQuery("SELECT " + WEBHOOK_COLUMNS + " FROM webhook WHERE tenant_id = $2"
+                        + " AND state = 'enabled' AND subscribed_events @> jsonb_build_array($1::text)")
+                .execute(Tuple.of(eventType, tenantId))
                 .map(rows -> {
                     List<Webhook> all = new ArrayList<>();
                     rows.forEach(row -> all.add(webhook(row)));
@@ -119,11 +129,11 @@ public class WebhookRepository {
         for (WebhookDelivery d : deliveries) {
             batch.add(Tuple.from(new Object[] {d.id(), d.attempt(), d.webhookId(), d.uri(), d.eventType(),
                     d.interactionId(), d.payload(), d.status(), time(d.created()), time(d.nextAttemptAt()),
-                    claimToken, time(claimedUntil)}));
+                    claimToken, time(claimedUntil), d.tenantId()}));
         }
         return pool.preparedQuery("INSERT INTO webhook_delivery (id, attempt, webhook_id, uri, event_type,"
-                        + " interaction_id, payload, status, created_at, next_attempt_at, claim_token, claimed_until)"
-                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+                        + " interaction_id, payload, status, created_at, next_attempt_at, claim_token, claimed_until,"
+                        + " tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
                 .executeBatch(batch).replaceWithVoid();
     }
 
@@ -150,11 +160,11 @@ public class WebhookRepository {
 
     public Uni<Void> insertRetry(SqlClient tx, WebhookDelivery next) {
         return tx.preparedQuery("INSERT INTO webhook_delivery (id, attempt, webhook_id, uri, event_type,"
-                        + " interaction_id, payload, status, created_at, next_attempt_at)"
-                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                        + " interaction_id, payload, status, created_at, next_attempt_at, tenant_id)"
+                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
                 .execute(Tuple.from(new Object[] {next.id(), next.attempt(), next.webhookId(), next.uri(),
                         next.eventType(), next.interactionId(), next.payload(), next.status(), time(next.created()),
-                        time(next.nextAttemptAt())}))
+                        time(next.nextAttemptAt()), next.tenantId()}))
                 .replaceWithVoid();
     }
 
@@ -184,14 +194,15 @@ public class WebhookRepository {
     }
 
     private static Webhook webhook(Row row) {
-        return new Webhook(row.getString("id"), row.getString("uri"), (JsonArray) row.getValue("subscribed_events"),
+        return new Webhook(row.getString("id"), row.getString("tenant_id"), row.getString("uri"), (JsonArray) row.getValue("subscribed_events"),
                 row.getString("state"), row.getString("secret"), row.getInteger("consecutive_failures"),
                 instant(row.getOffsetDateTime("created_at")), instant(row.getOffsetDateTime("updated_at")));
     }
 
     private static List<WebhookDelivery> deliveries(RowSet<Row> rows) {
         List<WebhookDelivery> all = new ArrayList<>();
-        rows.forEach(row -> all.add(new WebhookDelivery(row.getString("id"), row.getInteger("attempt"),
+        rows.forEach(row -> all.add(new WebhookDelivery(row.getString("id"), row.getString("tenant_id"),
+                row.getInteger("attempt"),
                 row.getString("webhook_id"), row.getString("uri"), row.getString("event_type"),
                 row.getString("interaction_id"), (JsonObject) row.getValue("payload"), row.getString("status"),
                 row.getInteger("response_status"), row.getString("error"),

@@ -1,7 +1,9 @@
 package dev.wharf.webhook;
 
 import dev.wharf.api.PageToken;
+import dev.wharf.api.Caller;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.ws.rs.Consumes;
@@ -30,17 +32,21 @@ public class WebhookResource {
         this.webhooks = webhooks;
     }
 
+    private static String tenant(RoutingContext ctx) {
+        return Caller.tenant(ctx).id();
+    }
+
     @POST
     @Operation(summary = "Subscribe a URI to events; the answer carries the signing secret, shown only here")
-    public Uni<JsonObject> create(JsonObject body) {
-        return webhooks.create(body).map(Webhook::toJsonWithSecret);
+    public Uni<JsonObject> create(RoutingContext ctx, JsonObject body) {
+        return webhooks.create(tenant(ctx), body).map(Webhook::toJsonWithSecret);
     }
 
     @GET
     @Operation(summary = "List webhooks, newest first")
-    public Uni<JsonObject> list(@RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
+    public Uni<JsonObject> list(RoutingContext ctx, @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
         int size = PageToken.pageSize(pageSize);
-        return webhooks.list(size, pageToken).map(found -> {
+        return webhooks.list(tenant(ctx), size, pageToken).map(found -> {
             List<Webhook> page = found.size() > size ? found.subList(0, size) : found;
             JsonArray items = new JsonArray();
             page.forEach(webhook -> items.add(webhook.toJson()));
@@ -56,29 +62,30 @@ public class WebhookResource {
     @GET
     @Path("{id}")
     @Operation(summary = "Get a webhook")
-    public Uni<JsonObject> get(@RestPath String id) {
-        return webhooks.get(id).map(Webhook::toJson);
+    public Uni<JsonObject> get(RoutingContext ctx, @RestPath String id) {
+        return webhooks.get(tenant(ctx), id).map(Webhook::toJson);
     }
 
     @PATCH
     @Path("{id}")
     @Operation(summary = "Change a webhook's uri, subscribed_events or state; enabling resets its failure count")
-    public Uni<JsonObject> update(@RestPath String id, JsonObject body) {
-        return webhooks.update(id, body).map(Webhook::toJson);
+    public Uni<JsonObject> update(RoutingContext ctx, @RestPath String id, JsonObject body) {
+        return webhooks.update(tenant(ctx), id, body).map(Webhook::toJson);
     }
 
     @DELETE
     @Path("{id}")
     @Operation(summary = "Delete a webhook and its delivery history")
-    public Uni<JsonObject> delete(@RestPath String id) {
-        return webhooks.delete(id).map(done -> new JsonObject());
+    public Uni<JsonObject> delete(RoutingContext ctx, @RestPath String id) {
+        return webhooks.delete(tenant(ctx), id).map(done -> new JsonObject());
     }
 
     @GET
     @Path("{id}/deliveries")
     @Operation(summary = "Delivery attempts of a webhook, newest first (Wharf extension)")
-    public Uni<JsonObject> deliveries(@RestPath String id, @RestQuery("page_size") Integer pageSize) {
-        return webhooks.deliveries(id, PageToken.pageSize(pageSize)).map(found -> {
+    public Uni<JsonObject> deliveries(RoutingContext ctx, @RestPath String id,
+                                      @RestQuery("page_size") Integer pageSize) {
+        return webhooks.deliveries(tenant(ctx), id, PageToken.pageSize(pageSize)).map(found -> {
             JsonArray items = new JsonArray();
             found.forEach(delivery -> items.add(delivery.toJson()));
             return new JsonObject().put("deliveries", items);

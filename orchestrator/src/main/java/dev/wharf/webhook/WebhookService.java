@@ -27,7 +27,7 @@ public class WebhookService {
     }
 
     /** Creates an enabled webhook; the answer is the only place its secret is ever shown. */
-    public Uni<Webhook> create(JsonObject body) {
+    public Uni<Webhook> create(String tenantId, JsonObject body) {
         if (body == null) {
             throw ApiException.invalidArgument("a JSON body is required");
         }
@@ -39,21 +39,21 @@ public class WebhookService {
         }
         String secret = secretValue == null ? WebhookSignature.newSecret() : (String) secretValue;
         Instant now = clock.instant();
-        Webhook webhook = new Webhook(ResourceIds.newId("whk"), uri, events, Webhook.ENABLED, secret, 0, now, now);
+        Webhook webhook = new Webhook(ResourceIds.newId("whk"), tenantId, uri, events, Webhook.ENABLED, secret, 0, now, now);
         return repository.insert(webhook).replaceWith(webhook);
     }
 
-    public Uni<Webhook> get(String id) {
-        return repository.find(id).map(found -> found.orElseThrow(() -> notFound(id)));
+    public Uni<Webhook> get(String tenantId, String id) {
+        return repository.find(tenantId, id).map(found -> found.orElseThrow(() -> notFound(id)));
     }
 
     /** Newest first; {@code size + 1} rows are read to know whether another page follows. */
-    public Uni<List<Webhook>> list(int size, String pageToken) {
+    public Uni<List<Webhook>> list(String tenantId, int size, String pageToken) {
         PageToken after = pageToken == null || pageToken.isBlank() ? null : PageToken.decode(pageToken);
-        return repository.page(after == null ? null : after.created(), after == null ? null : after.id(), size + 1);
+        return repository.page(tenantId, after == null ? null : after.created(), after == null ? null : after.id(), size + 1);
     }
 
-    public Uni<Webhook> update(String id, JsonObject body) {
+    public Uni<Webhook> update(String tenantId, String id, JsonObject body) {
         if (body == null) {
             throw ApiException.invalidArgument("a JSON body is required");
         }
@@ -67,18 +67,18 @@ public class WebhookService {
             }
             state = (String) value;
         }
-        return repository.update(id, uri, events, state, clock.instant())
+        return repository.update(tenantId, id, uri, events, state, clock.instant())
                 .map(found -> found.orElseThrow(() -> notFound(id)));
     }
 
-    public Uni<Void> delete(String id) {
-        return repository.delete(id).chain(deleted -> deleted ? Uni.createFrom().voidItem()
+    public Uni<Void> delete(String tenantId, String id) {
+        return repository.delete(tenantId, id).chain(deleted -> deleted ? Uni.createFrom().voidItem()
                 : Uni.createFrom().failure(notFound(id)));
     }
 
     /** The webhook's delivery attempts, newest first; 404 for an unknown webhook. */
-    public Uni<List<WebhookDelivery>> deliveries(String id, int limit) {
-        return get(id).chain(webhook -> repository.deliveriesOf(id, limit));
+    public Uni<List<WebhookDelivery>> deliveries(String tenantId, String id, int limit) {
+        return get(tenantId, id).chain(webhook -> repository.deliveriesOf(id, limit));
     }
 
     /** An absolute http(s) URI with a host. */
