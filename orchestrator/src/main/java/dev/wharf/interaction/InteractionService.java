@@ -1,9 +1,13 @@
 package dev.wharf.interaction;
 
+import dev.wharf.agent.AgentDefinition;
 import dev.wharf.agent.AgentService;
 import dev.wharf.api.ApiException;
 import dev.wharf.api.PageToken;
 import dev.wharf.api.ResourceIds;
+import dev.wharf.tenant.Tenant;
+import dev.wharf.tenant.TenantLimits;
+import dev.wharf.tenant.TenantRepository;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
@@ -36,11 +40,12 @@ public class InteractionService {
     private final AgentRunLauncher agentRuns;
     private final AgentService agents;
     private final InteractionConfig config;
+    private final TenantRepository tenants;
     private final Clock clock;
 
     public InteractionService(InteractionRepository repository, InteractionLog log, InteractionViews views,
                               InteractionStream stream, ModelCallRunner modelCalls, AgentRunLauncher agentRuns,
-                              AgentService agents, InteractionConfig config, Clock clock) {
+                              AgentService agents, InteractionConfig config, TenantRepository tenants, Clock clock) {
         this.repository = repository;
         this.log = log;
         this.views = views;
@@ -49,6 +54,7 @@ public class InteractionService {
         this.agentRuns = agentRuns;
         this.agents = agents;
         this.config = config;
+        this.tenants = tenants;
         this.clock = clock;
     }
 
@@ -68,26 +74,45 @@ public class InteractionService {
     private Uni<Interaction> accept(CreateInteraction request, String idempotencyKey) {
         Instant now = clock.instant();
         String id = ResourceIds.newId("int");
-        Duration timeout = timeout(request.agentConfig());
+        Duration requestedTimeout = InteractionTimeout.requested(request.agentConfig(),
+                "agent_config." + InteractionTimeout.FIELD);
         Uni<Void> checks = request.previousInteractionId() == null ? Uni.createFrom().voidItem()
                 : repository.find(request.previousInteractionId()).chain(previous -> previous.isEmpty()
                         ? Uni.createFrom().failure(ApiException.invalidArgument(
                                 "previous_interaction_id " + request.previousInteractionId() + " does not exist"))
                         : Uni.createFrom().voidItem());
+        Uni<AgentDefinition> agent;
         if (request.agent() != null) {
-            checks = checks.chain(() -> agents.get(request.agent())
-                    .invoke(agent -> agentRuns.agentModel(request.agentConfig(), agent)).replaceWithVoid());
+            agent = checks.chain(() -> agents.get(request.agent())
+                    .invoke(found -> agentRuns.agentModel(request.agentConfig(), found)));
         } else {
             modelCalls.validate(request.model());
+            agent = checks.map(ignored -> (AgentDefinition) null);
         }
+        return agent.chain(found -> tenantLimits()
+                        .map(limits -> InteractionTimeout.of(config, limits, found).effective(requestedTimeout)))
+                .chain(timeout -> insert(id, now, timeout, request, idempotencyKey));
+    }
+
+    /**
+     * The limits of the tenant the interaction will belong to. Until create is given the caller's tenant, every new
+     * row belongs to tenant {@code default} (the column's default), so that is the tenant whose limits apply.
+     */
+    // Tenant plumbing: replace with the caller's tenant.limits() once create takes the Tenant.
+    private Uni<TenantLimits> tenantLimits() {
+        return tenants.find(Tenant.DEFAULT_ID).map(found -> found.map(Tenant::limits).orElse(TenantLimits.NONE));
+    }
+
+    private Uni<Interaction> insert(String id, Instant now, Duration timeout, CreateInteraction request,
+                                    String idempotencyKey) {
         Interaction row = new Interaction(id, InteractionStatus.QUEUED, now, now, request.model(), request.agent(),
                 request.previousInteractionId(), null, request.body(), request.background(), request.store(),
                 idempotencyKey, now.plus(timeout), request.agent() == null ? null : ResourceIds.randomToken(RUN_TOKEN_CHARS),
                 maxTotalTokens(request.agentConfig()), maxSteps(request.agentConfig()),
                 dev.wharf.model.Usage.NONE, new JsonArray(), new JsonArray(), 0);
-        return checks.chain(() -> repository.inTransaction(tx -> repository.insert(tx, row, now.plus(config.lease()))
+        return repository.inTransaction(tx -> repository.insert(tx, row, now.plus(config.lease()))
                         .chain(() -> repository.append(tx, id, InteractionEvent.CREATED,
-                                new JsonObject().put("interaction", views.render(row, List.of()))))))
+                                new JsonObject().put("interaction", views.render(row, List.of())))))
                 .onFailure(PgException.class).recoverWithUni(e -> isDuplicateKey(e) && idempotencyKey != null
                         ? repository.findByIdempotencyKey(idempotencyKey).map(Optional::orElseThrow)
                                 .chain(existing -> Uni.createFrom().failure(new Replay(existing)))
@@ -219,23 +244,6 @@ public class InteractionService {
                 .chain(() -> repository.delete(id)).replaceWithVoid());
     }
 
-    private Duration timeout(JsonObject agentConfig) {
-        Object value = agentConfig.getValue("timeout_seconds");
-        if (value == null) {
-            return config.defaultTimeout();
-        }
-        double seconds = number(value, "agent_config.timeout_seconds");
-        if (seconds <= 0) {
-            throw ApiException.invalidArgument("agent_config.timeout_seconds must be positive");
-        }
-        Duration requested = Duration.ofMillis(Math.round(seconds * 1000));
-        if (requested.compareTo(config.maxTimeout()) > 0) {
-            throw ApiException.invalidArgument("agent_config.timeout_seconds may be at most "
-                    + config.maxTimeout().toSeconds());
-        }
-        return requested;
-    }
-
     private static Long maxTotalTokens(JsonObject agentConfig) {
         Object value = agentConfig.getValue("max_total_tokens");
         if (value == null) {
@@ -261,7 +269,7 @@ public class InteractionService {
     }
 
     /** int64 fields arrive as JSON numbers or, in the public JSON mapping, as strings. */
-    private static double number(Object value, String field) {
+    static double number(Object value, String field) {
         if (value instanceof Number n) {
             return n.doubleValue();
         }
