@@ -21,8 +21,10 @@ public class Environment {
     public Instant createdAt;
     public Instant updatedAt;
     public Instant lastAccessedAt;
-    /** While active: when the idle TTL runs out. */
+    /** While active: when the idle TTL runs out, or the maximum lifetime if that comes first. */
     public Instant expiresAt;
+    /** When the current sandbox became active (created or resumed); its maximum lifetime counts from here. */
+    public Instant activeSince;
     /** While expired or failed: when the workspace files are deleted. */
     public Instant purgeAt;
     public String containerId;

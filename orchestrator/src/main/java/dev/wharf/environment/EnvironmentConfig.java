@@ -8,11 +8,24 @@ import java.time.Duration;
 @ConfigMapping(prefix = "wharf.environment")
 public interface EnvironmentConfig {
 
-    /** An active environment unused for this long expires: its container is removed, its files kept. */
+    /**
+     * An active environment unused for this long expires: its container is removed, its files kept. A tenant's
+     * environment_idle_ttl_seconds replaces it.
+     */
     @WithDefault("30m")
     Duration idleTtl();
 
-    /** How long the files of an expired or failed environment are kept before they are deleted. */
+    /**
+     * The longest one sandbox may run, counted from when it became active (created or resumed), however much it is
+     * used; then it expires like an idle one. A tenant's environment_max_lifetime_seconds replaces it.
+     */
+    @WithDefault("24h")
+    Duration maxLifetime();
+
+    /**
+     * How long the files of an expired or failed environment are kept before they are deleted; the tenant's
+     * retention (wharf.retention.*) can delete them sooner, never later.
+     */
     @WithDefault("7d")
     Duration filesRetention();
 

@@ -34,17 +34,19 @@ public class EnvironmentReconciler {
     private final BlockingCalls blocking;
     private final EnvironmentConfig config;
     private final SandboxMetrics metrics;
+    private final EnvironmentLifetimes lifetimes;
     private final Clock clock;
 
     public EnvironmentReconciler(EnvironmentRepository repository, EnvironmentService environments,
                                  SandboxProvider provider, BlockingCalls blocking, EnvironmentConfig config,
-                                 SandboxMetrics metrics, Clock clock) {
+                                 SandboxMetrics metrics, EnvironmentLifetimes lifetimes, Clock clock) {
         this.repository = repository;
         this.environments = environments;
         this.provider = provider;
         this.blocking = blocking;
         this.config = config;
         this.metrics = metrics;
+        this.lifetimes = lifetimes;
         this.clock = clock;
     }
 
@@ -65,18 +67,32 @@ public class EnvironmentReconciler {
                 .chain(this::publishCounts);
     }
 
+    /**
+     * Expires active environments whose expiry passed: idle for their idle TTL, or at the end of their sandbox's
+     * maximum lifetime. An environment an interaction is running in is not idle: its deadline is pushed out instead,
+     * but never past its lifetime, which ends it even in use.
+     */
     private Uni<Void> expireIdle() {
         Instant now = clock.instant();
         return Panache.withSession(() -> repository.idlePast(now)).chain(envs -> each(envs, env ->
-                Panache.withTransaction(() -> repository.markExpired(env.id, now, now.plus(config.filesRetention())))
-                        .chain(expired -> expired && env.containerId != null
-                                ? blocking.run(() -> {
-                                    provider.remove(env.containerId);
-                                    LOG.infof("environment %s expired after %s idle; files kept until %s", env.id,
-                                            config.idleTtl(), now.plus(config.filesRetention()));
-                                    return null;
-                                })
-                                : Uni.createFrom().nullItem())));
+                lifetimes.of(env.id).chain(lifetime -> lifetime.inUse() && !lifetime.outlived(now)
+                        ? Panache.withTransaction(() -> repository.touch(env.id, now, lifetime.expiresAt(now)))
+                        : expire(env, now, lifetime.outlived(now) ? "reached its maximum lifetime of "
+                                + lifetime.maxLifetime() : "was idle for " + lifetime.idleTtl()))));
+    }
+
+    private Uni<Void> expire(Environment env, Instant now, String why) {
+        Instant purgeAt = now.plus(config.filesRetention());
+        return Panache.withTransaction(() -> repository.markExpired(env.id, now, purgeAt))
+                .chain(expired -> expired && env.containerId != null
+                        ? blocking.run(() -> {
+                            provider.remove(env.containerId);
+                            LOG.infof("environment %s expired: it %s; files kept until %s at the latest", env.id, why,
+                                    purgeAt);
+                            return null;
+                        })
+                        : Uni.createFrom().nullItem())
+                .replaceWithVoid();
     }
 
     private Uni<Void> purgeRetained() {

@@ -32,7 +32,8 @@ public class EnvironmentRepository implements PanacheRepositoryBase<Environment,
 
     public Uni<Boolean> markActive(String id, String containerId, String address, Instant now, Instant expiresAt) {
         return transition(id, EnvironmentStatus.ACTIVE,
-                "containerId = :container, sandboxAddress = :address, lastAccessedAt = :now, expiresAt = :expires,"
+                "containerId = :container, sandboxAddress = :address, lastAccessedAt = :now, activeSince = :now,"
+                        + " expiresAt = :expires,"
                         + " purgeAt = null, failureReason = null, failureMessage = null, failureExitCode = null",
                 Parameters.with("container", containerId).and("address", address).and("now", now)
                         .and("expires", expiresAt));

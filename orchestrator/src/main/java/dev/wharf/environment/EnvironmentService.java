@@ -45,11 +45,12 @@ public class EnvironmentService {
     private final EnvironmentConfig config;
     private final SandboxConfig sandboxConfig;
     private final SandboxMetrics metrics;
+    private final EnvironmentLifetimes lifetimes;
     private final Clock clock;
 
     public EnvironmentService(EnvironmentRepository repository, SandboxProvider provider, SandboxDaemonClient daemon,
                               BlockingCalls blocking, EnvironmentConfig config, SandboxConfig sandboxConfig,
-                              SandboxMetrics metrics, Clock clock) {
+                              SandboxMetrics metrics, EnvironmentLifetimes lifetimes, Clock clock) {
         this.repository = repository;
         this.provider = provider;
         this.daemon = daemon;
@@ -57,6 +58,7 @@ public class EnvironmentService {
         this.config = config;
         this.sandboxConfig = sandboxConfig;
         this.metrics = metrics;
+        this.lifetimes = lifetimes;
         this.clock = clock;
     }
 
@@ -237,9 +239,11 @@ public class EnvironmentService {
     }
 
     private Uni<Environment> activate(Environment env, SandboxHandle handle) {
-        Instant now = clock.instant();
-        return Panache.withTransaction(() -> repository.markActive(env.id, handle.containerId(),
-                        handle.daemonAddress(), now, now.plus(config.idleTtl())))
+        return lifetimes.of(env.id).chain(lifetime -> {
+                    Instant now = clock.instant();
+                    return Panache.withTransaction(() -> repository.markActive(env.id, handle.containerId(),
+                            handle.daemonAddress(), now, lifetime.activeFrom(now).expiresAt(now)));
+                })
                 .chain(activated -> activated
                         ? Panache.withSession(() -> repository.findById(env.id))
                         : Uni.createFrom().failure(notFound(env.id)));
@@ -305,10 +309,13 @@ public class EnvironmentService {
                         metrics.sandboxFailed(failure.reason());
                         LOG.warnf("environment %s: %s", environmentId, failure.message());
                     }
+                    // The diagnosis is recorded; removing the dead container is housekeeping the reconciler
+                    // repeats, so an engine hiccup here must not turn the caller's answer into a 500.
                     return containerId == null ? Uni.createFrom().voidItem() : blocking.run(() -> {
                         provider.remove(containerId);
                         return null;
-                    });
+                    }).onFailure().invoke(e -> LOG.warnf("environment %s: dead container %s not removed yet: %s",
+                            environmentId, containerId, e.getMessage())).onFailure().recoverWithNull();
                 })
                 .replaceWithVoid();
     }
@@ -323,24 +330,28 @@ public class EnvironmentService {
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
-    /** Pushes the idle deadline out and, after changes, refreshes the file counts the API shows. */
+    /**
+     * Pushes the idle deadline out (never past the sandbox's lifetime) and, after changes, refreshes the file counts
+     * the API shows.
+     */
     private Uni<Void> recordUse(RunningSandbox sandbox, boolean filesChanged) {
         String id = sandbox.environmentId();
         if (!filesChanged) {
-            Instant now = clock.instant();
-            return Panache.withTransaction(() -> repository.touch(id, now, now.plus(config.idleTtl())))
-                    .replaceWithVoid();
+            return lifetimes.of(id).chain(lifetime -> {
+                Instant now = clock.instant();
+                return Panache.withTransaction(() -> repository.touch(id, now, lifetime.expiresAt(now)));
+            }).replaceWithVoid();
         }
         // One round trip to the sandbox, then one statement for both the idle deadline and the counts.
         return daemon.usage(sandbox.address(), sandbox.token())
                 .map(usage -> new long[] {usage.getLong("file_count", 0L), usage.getLong("size_bytes", 0L)})
                 .onFailure().recoverWithNull()
-                .chain(counts -> {
+                .chain(counts -> lifetimes.of(id).chain(lifetime -> {
                     Instant now = clock.instant();
-                    Instant expires = now.plus(config.idleTtl());
+                    Instant expires = lifetime.expiresAt(now);
                     return Panache.withTransaction(() -> counts == null ? repository.touch(id, now, expires)
                             : repository.touch(id, now, expires, counts[0], counts[1]));
-                })
+                }))
                 .replaceWithVoid();
     }
 
@@ -348,6 +359,17 @@ public class EnvironmentService {
     private Uni<Environment> find(String tenantId, String id) {
         return existing(id).chain(env -> env.tenantId.equals(tenantId) ? Uni.createFrom().item(env)
                 : Uni.createFrom().failure(notFound(id)));
+    }
+
+    /**
+     * Deletes an environment whatever its state, for the retention purge (which acts for every tenant): claims it,
+     * then removes container, volume and row. False when it was already gone or another actor claimed it first.
+     */
+    public Uni<Boolean> purge(String id) {
+        return Panache.withSession(() -> repository.findById(id)).chain(env -> env == null
+                ? Uni.createFrom().item(false)
+                : Panache.withTransaction(() -> repository.markDeleting(id, clock.instant()))
+                        .call(claimed -> claimed ? removeEverything(env) : Uni.createFrom().voidItem()));
     }
 
     /** Any tenant's environment, for the platform's own bookkeeping; never for answering a caller. */

@@ -5,6 +5,7 @@ import dev.wharf.agent.AgentDefinition;
 import dev.wharf.agent.AgentService;
 import dev.wharf.api.ApiException;
 import dev.wharf.environment.CreateEnvironmentRequest;
+import dev.wharf.environment.EnvironmentLifetimes;
 import dev.wharf.environment.EnvironmentService;
 import dev.wharf.environment.RunningSandbox;
 import dev.wharf.model.ModelRouter;
@@ -38,11 +39,12 @@ public class AgentRunLauncher {
     private final InteractionConfig config;
     private final ObjectMapper mapper;
     private final InteractionLease lease;
+    private final EnvironmentLifetimes lifetimes;
 
     public AgentRunLauncher(InteractionRepository repository, InteractionLog log, InteractionViews views,
                             AgentService agents, EnvironmentService environments, SandboxDaemonClient daemon,
                             SandboxStartup sandboxes, ModelRouter router, InteractionConfig config, ObjectMapper mapper,
-                            InteractionLease lease) {
+                            InteractionLease lease, EnvironmentLifetimes lifetimes) {
         this.repository = repository;
         this.log = log;
         this.views = views;
@@ -54,6 +56,7 @@ public class AgentRunLauncher {
         this.config = config;
         this.mapper = mapper;
         this.lease = lease;
+        this.lifetimes = lifetimes;
     }
 
     /** The model driving this agent: the request's agent_config.model, the agent's, or the platform default. */
@@ -82,6 +85,7 @@ public class AgentRunLauncher {
                 .chain(agent -> environmentFor(row, request, agent)
                         .call(environmentId -> repository.setEnvironment(id, environmentId))
                         .chain(environmentId -> environments.ensureRunning(row.tenantId(), environmentId))
+                        .call(sandbox -> capAtLifetime(id, sandbox.environmentId()))
                         .chain(sandbox -> daemon.startRun(sandbox.address(), sandbox.token(),
                                 runRequest(row, request, sandbox)))
                         .chain(() -> repository.markRunStarted(id)))
@@ -92,6 +96,16 @@ public class AgentRunLauncher {
                             new JsonArray().add(InteractionFailures.describe(failure)), views::full).replaceWithVoid();
                 }))
                 .eventually(release);
+    }
+
+    /**
+     * The sandbox expires at the end of its maximum lifetime even while a run uses it, so the run's deadline is
+     * brought forward to that moment: the interaction then ends {@code incomplete} (deadline_exceeded) with its
+     * files kept, instead of losing its sandbox under it and waiting for a later deadline.
+     */
+    private Uni<Void> capAtLifetime(String id, String environmentId) {
+        return lifetimes.of(environmentId).chain(lifetime -> lifetime.lifetimeEnd()
+                .map(end -> repository.capDeadline(id, end)).orElse(Uni.createFrom().voidItem()));
     }
 
     /** Stops a run in its sandbox, best effort: the gateway refuses it anyway once the interaction has ended. */

@@ -37,6 +37,10 @@ public class ConversationHistory {
             return Uni.createFrom().item(steps);
         }
         return repository.find(id).chain(found -> {
+            if (found.isEmpty() && depth > 0) {
+                // An earlier turn was deleted, or purged after its retention: the conversation starts after it.
+                return collect(null, newestFirst, depth);
+            }
             if (found.isEmpty()) {
                 return Uni.createFrom().failure(ApiException.notFound("interaction " + id + " not found"));
             }

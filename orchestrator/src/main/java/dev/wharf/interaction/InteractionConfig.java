@@ -9,11 +9,14 @@ import java.util.Optional;
 @ConfigMapping(prefix = "wharf.interactions")
 public interface InteractionConfig {
 
-    /** Timeout when the request's agent_config names none. */
+    /**
+     * Timeout when the request's agent_config names none and neither the tenant (default_timeout_seconds) nor the
+     * saved agent sets one.
+     */
     @WithDefault("30m")
     Duration defaultTimeout();
 
-    /** The longest timeout a request may ask for. */
+    /** The longest any interaction runs; a request asking for more runs with this (see InteractionTimeout). */
     @WithDefault("24h")
     Duration maxTimeout();
 

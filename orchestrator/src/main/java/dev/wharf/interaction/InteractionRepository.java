@@ -158,6 +158,12 @@ public class InteractionRepository {
                 .map(rows -> rows.rowCount() == 1);
     }
 
+    /** Brings the deadline forward to {@code latest} if it is later: work cannot outlive the sandbox it runs in. */
+    public Uni<Void> capDeadline(String id, Instant latest) {
+        return pool.preparedQuery("UPDATE interaction SET deadline_at = LEAST(deadline_at, $2) WHERE id = $1")
+                .execute(Tuple.of(id, time(latest))).replaceWithVoid();
+    }
+
     /** In-progress interactions whose persisted deadline has passed. */
     public Uni<List<Interaction>> pastDeadline(Instant now) {
         return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE status IN ('queued', 'in_progress')"

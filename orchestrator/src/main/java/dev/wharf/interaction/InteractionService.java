@@ -1,5 +1,6 @@
 package dev.wharf.interaction;
 
+import dev.wharf.agent.AgentDefinition;
 import dev.wharf.agent.AgentService;
 import dev.wharf.api.ApiException;
 import dev.wharf.api.PageToken;
@@ -69,27 +70,37 @@ public class InteractionService {
     private Uni<Interaction> accept(Tenant tenant, CreateInteraction request, String idempotencyKey) {
         Instant now = clock.instant();
         String id = ResourceIds.newId("int");
-        Duration timeout = timeout(request.agentConfig());
+        Duration requestedTimeout = InteractionTimeout.requested(request.agentConfig(),
+                "agent_config." + InteractionTimeout.FIELD);
         Uni<Void> checks = request.previousInteractionId() == null ? Uni.createFrom().voidItem()
                 : repository.find(request.previousInteractionId()).chain(previous -> previous
                         .filter(found -> found.tenantId().equals(tenant.id())).isEmpty()
                         ? Uni.createFrom().failure(ApiException.invalidArgument(
                                 "previous_interaction_id " + request.previousInteractionId() + " does not exist"))
                         : Uni.createFrom().voidItem());
+        Uni<AgentDefinition> agent;
         if (request.agent() != null) {
-            checks = checks.chain(() -> agents.get(tenant.id(), request.agent())
-                    .invoke(agent -> agentRuns.agentModel(request.agentConfig(), agent)).replaceWithVoid());
+            agent = checks.chain(() -> agents.get(tenant.id(), request.agent())
+                    .invoke(found -> agentRuns.agentModel(request.agentConfig(), found)));
         } else {
             modelCalls.validate(request.model());
+            agent = checks.map(ignored -> (AgentDefinition) null);
         }
-        Interaction row = new Interaction(id, tenant.id(), InteractionStatus.QUEUED, now, now, request.model(), request.agent(),
+        return agent.map(found -> InteractionTimeout.of(config, tenant.limits(), found).effective(requestedTimeout))
+                .chain(timeout -> insert(tenant, id, now, timeout, request, idempotencyKey));
+    }
+
+    private Uni<Interaction> insert(Tenant tenant, String id, Instant now, Duration timeout, CreateInteraction request,
+                                    String idempotencyKey) {
+        Interaction row = new Interaction(id, tenant.id(), InteractionStatus.QUEUED, now, now, request.model(),
+                request.agent(),
                 request.previousInteractionId(), null, request.body(), request.background(), request.store(),
                 idempotencyKey, now.plus(timeout), request.agent() == null ? null : ResourceIds.randomToken(RUN_TOKEN_CHARS),
                 maxTotalTokens(request.agentConfig()), maxSteps(request.agentConfig()),
                 dev.wharf.model.Usage.NONE, new JsonArray(), new JsonArray(), 0);
-        return checks.chain(() -> repository.inTransaction(tx -> repository.insert(tx, row, now.plus(config.lease()))
+        return repository.inTransaction(tx -> repository.insert(tx, row, now.plus(config.lease()))
                         .chain(() -> repository.append(tx, id, InteractionEvent.CREATED,
-                                new JsonObject().put("interaction", views.render(row, List.of()))))))
+                                new JsonObject().put("interaction", views.render(row, List.of())))))
                 .onFailure(PgException.class).recoverWithUni(e -> isDuplicateKey(e) && idempotencyKey != null
                         ? repository.findByIdempotencyKey(tenant.id(), idempotencyKey).map(Optional::orElseThrow)
                                 .chain(existing -> Uni.createFrom().failure(new Replay(existing)))
@@ -223,23 +234,6 @@ public class InteractionService {
                 .chain(() -> repository.delete(id)).replaceWithVoid());
     }
 
-    private Duration timeout(JsonObject agentConfig) {
-        Object value = agentConfig.getValue("timeout_seconds");
-        if (value == null) {
-            return config.defaultTimeout();
-        }
-        double seconds = number(value, "agent_config.timeout_seconds");
-        if (seconds <= 0) {
-            throw ApiException.invalidArgument("agent_config.timeout_seconds must be positive");
-        }
-        Duration requested = Duration.ofMillis(Math.round(seconds * 1000));
-        if (requested.compareTo(config.maxTimeout()) > 0) {
-            throw ApiException.invalidArgument("agent_config.timeout_seconds may be at most "
-                    + config.maxTimeout().toSeconds());
-        }
-        return requested;
-    }
-
     private static Long maxTotalTokens(JsonObject agentConfig) {
         Object value = agentConfig.getValue("max_total_tokens");
         if (value == null) {
@@ -265,7 +259,7 @@ public class InteractionService {
     }
 
     /** int64 fields arrive as JSON numbers or, in the public JSON mapping, as strings. */
-    private static double number(Object value, String field) {
+    static double number(Object value, String field) {
         if (value instanceof Number n) {
             return n.doubleValue();
         }

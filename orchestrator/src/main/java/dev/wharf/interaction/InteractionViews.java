@@ -76,6 +76,12 @@ public class InteractionViews {
         view.put("background", i.background());
         view.put("store", i.store());
         view.put("x_artifacts", i.artifacts() == null ? new JsonArray() : i.artifacts());
+        if (i.deadlineAt() != null) {
+            // The timeout it runs with after capping, and when it ends at the latest: agent_config echoes the request.
+            long millis = java.time.Duration.between(i.createdAt(), i.deadlineAt()).toMillis();
+            view.put("x_timeout_seconds", millis % 1000 == 0 ? (Object) (millis / 1000) : (Object) (millis / 1000.0));
+            view.put("x_deadline", format(i.deadlineAt()));
+        }
         return view;
     }
 

@@ -64,8 +64,10 @@ public class InteractionWatchdog {
 
     private Uni<Void> expire(Interaction row) {
         long seconds = java.time.Duration.between(row.createdAt(), row.deadlineAt()).toSeconds();
+        // The deadline is the timeout, or earlier the end of the environment's lifetime (see AgentRunLauncher).
         JsonArray errors = new JsonArray().add(InteractionViews.error(InteractionFailures.DEADLINE_EXCEEDED,
-                "the interaction reached its timeout of " + seconds + " s; work done so far is kept"));
+                "the interaction reached its deadline, " + seconds + " s after it was created; work done so far is"
+                        + " kept"));
         return log.transition(row.id(), InteractionStatus.INCOMPLETE, errors, views::full)
                 .chain(moved -> moved && row.isAgent() ? launcher.stop(row) : Uni.createFrom().voidItem());
     }

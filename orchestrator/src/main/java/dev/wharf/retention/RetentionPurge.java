@@ -1,0 +1,127 @@
+package dev.wharf.retention;
+
+import dev.wharf.environment.EnvironmentService;
+import dev.wharf.platform.SafeContext;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * Deletes everything Wharf wrote that has outlived its tenant's retention ({@code retention_days}, else
+ * {@code wharf.retention.default-days}), on a fixed cadence:
+ * <ol>
+ *   <li>interactions that ended before the cutoff, with their step logs and their webhook deliveries;</li>
+ *   <li>environments whose last activity is before the cutoff: sandbox, workspace volume (the artifacts) and row;</li>
+ *   <li>webhook delivery attempts created before the cutoff.</li>
+ * </ol>
+ * Counts go to {@code wharf_retention_purged_total} by kind. The time is the platform clock, so tests reach the
+ * cutoff by moving it.
+ */
+@ApplicationScoped
+public class RetentionPurge {
+    private static final Logger LOG = Logger.getLogger(RetentionPurge.class);
+    static final String INTERACTION = "interaction";
+    static final String INTERACTION_EVENT = "interaction_event";
+    static final String WEBHOOK_DELIVERY = "webhook_delivery";
+    static final String ENVIRONMENT = "environment";
+
+    private final RetentionRepository repository;
+    private final EnvironmentService environments;
+    private final RetentionConfig config;
+    private final Clock clock;
+    private final Map<String, Counter> purged;
+
+    public RetentionPurge(RetentionRepository repository, EnvironmentService environments, RetentionConfig config,
+                          Clock clock, MeterRegistry registry) {
+        this.repository = repository;
+        this.environments = environments;
+        this.config = config;
+        this.clock = clock;
+        this.purged = Map.of(
+                INTERACTION, counter(registry, INTERACTION),
+                INTERACTION_EVENT, counter(registry, INTERACTION_EVENT),
+                WEBHOOK_DELIVERY, counter(registry, WEBHOOK_DELIVERY),
+                ENVIRONMENT, counter(registry, ENVIRONMENT));
+    }
+
+    private static Counter counter(MeterRegistry registry, String kind) {
+        return Counter.builder("wharf.retention.purged")
+                .description("Rows (and for environments, sandboxes with their files) deleted past retention, by kind")
+                .tag("kind", kind)
+                .register(registry);
+    }
+
+    @Scheduled(identity = "retention-purge", every = "${wharf.retention.purge-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> run() {
+        return SafeContext.run(this::purgeOnce)
+                .onFailure().invoke(e -> LOG.warnf("retention purge failed: %s", e.getMessage()))
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    /** One full pass; public so tests (and operators' tooling) can run it on demand. */
+    public Uni<PurgeCounts> purgeOnce() {
+        Instant now = clock.instant();
+        // Interactions go first: an environment is kept while an interaction on record ran in it.
+        return interactions(now, PurgeCounts.NONE)
+                .chain(counts -> environments(now, counts))
+                .chain(counts -> deliveries(now, counts))
+                // Usage ledger: the metering work adds its purge here (entries older than the tenant's retention),
+                // so that nothing past retention remains anywhere Wharf writes.
+                .invoke(this::record);
+    }
+
+    private Uni<PurgeCounts> interactions(Instant now, PurgeCounts sofar) {
+        return repository.deleteInteractions(now, config.defaultDays(), config.batchSize())
+                .chain(batch -> batch.interactions() < config.batchSize() ? Uni.createFrom().item(sofar.plus(batch))
+                        : interactions(now, sofar.plus(batch)));
+    }
+
+    private Uni<PurgeCounts> environments(Instant now, PurgeCounts sofar) {
+        return repository.environmentsPast(now, config.defaultDays(), config.batchSize())
+                .chain(ids -> purgeEach(ids).chain(removed -> {
+                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, 0, removed));
+                    // A full batch may hide more; stop when a batch removed nothing, so a stuck one cannot loop.
+                    return ids.size() < config.batchSize() || removed == 0 ? Uni.createFrom().item(counts)
+                            : environments(now, counts);
+                }));
+    }
+
+    private Uni<Long> purgeEach(List<String> ids) {
+        return Multi.createFrom().iterable(ids)
+                .onItem().transformToUniAndConcatenate(id -> environments.purge(id)
+                        .onFailure().invoke(e -> LOG.warnf("retention purge of environment %s: %s", id, e.getMessage()))
+                        .onFailure().recoverWithItem(false))
+                .collect().asList()
+                .map(results -> results.stream().filter(Boolean::booleanValue).count());
+    }
+
+    private Uni<PurgeCounts> deliveries(Instant now, PurgeCounts sofar) {
+        return repository.deleteDeliveries(now, config.defaultDays(), config.batchSize())
+                .chain(deleted -> {
+                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, deleted, 0));
+                    return deleted < config.batchSize() ? Uni.createFrom().item(counts) : deliveries(now, counts);
+                });
+    }
+
+    private void record(PurgeCounts counts) {
+        purged.get(INTERACTION).increment(counts.interactions());
+        purged.get(INTERACTION_EVENT).increment(counts.interactionEvents());
+        purged.get(WEBHOOK_DELIVERY).increment(counts.webhookDeliveries());
+        purged.get(ENVIRONMENT).increment(counts.environments());
+        if (!counts.equals(PurgeCounts.NONE)) {
+            LOG.infof("retention purge deleted %d interactions (%d events), %d webhook deliveries, %d environments",
+                    counts.interactions(), counts.interactionEvents(), counts.webhookDeliveries(),
+                    counts.environments());
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package dev.wharf.retention;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.sun.net.httpserver.HttpServer;
+import dev.wharf.support.AdminApi;
+import dev.wharf.support.AdminApi.TenantKey;
+import dev.wharf.support.ScriptedModel;
+import dev.wharf.support.TestClock;
+import dev.wharf.support.TestTenants;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A purge with a moved clock removes exactly what is past each tenant's retention: interactions with their step logs
+ * and webhook deliveries, delivery attempts of interactions deleted earlier, and environments with their sandboxes and
+ * files; what is younger, or belongs to a tenant that keeps things longer, stays.
+ */
+@QuarkusTest
+@QuarkusTestResource(ScriptedModel.class)
+class RetentionPurgeTest {
+    @Inject
+    RetentionPurge purge;
+    @Inject
+    TestClock clock;
+    @Inject
+    Pool pool;
+    @Inject
+    DockerClient docker;
+    @Inject
+    MeterRegistry registry;
+
+    HttpServer receiver;
+    String hook;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        ScriptedModel.server().reset();
+        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+    }
+
+    @AfterEach
+    void tearDown() {
+        receiver.stop(0);
+    }
+
+    static RequestSpecification as(TenantKey tenant) {
+        return given().header(TestTenants.KEY_HEADER, tenant.key());
+    }
+
+    PurgeCounts purgeOnce() throws Throwable {
+        return VertxContextSupport.subscribeAndAwait(() -> purge.purgeOnce());
+    }
+
+    /** A finished interaction of {@code tenant} whose completion was delivered to the test's webhook receiver. */
+    String interaction(TenantKey tenant, String previous) throws InterruptedException {
+        ScriptedModel.server().reply("noted");
+        Map<String, Object> body = new HashMap<>(Map.of("model", "openai/test", "input", "remember this",
+                "webhook_config", Map.of("uris", List.of(hook))));
+        if (previous != null) {
+            body.put("previous_interaction_id", previous);
+        }
+        String id = as(tenant).contentType(ContentType.JSON).body(body).post("/v1/interactions")
+                .then().statusCode(200).body("status", equalTo("completed")).extract().path("id");
+        for (int i = 0; i < 100 && count("SELECT count(*) FROM webhook_delivery WHERE interaction_id = $1"
+                + " AND status = 'succeeded'", id) == 0; i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(1, count("SELECT count(*) FROM webhook_delivery WHERE interaction_id = $1", id));
+        return id;
+    }
+
+    String environment(TenantKey tenant) {
+        String id = as(tenant).contentType(ContentType.JSON).body(Map.of()).post("/v1/environments")
+                .then().statusCode(200).extract().path("id");
+        as(tenant).contentType(ContentType.JSON).body(Map.of("command", "echo artifact > out.txt"))
+                .post("/v1/environments/" + id + ":exec").then().statusCode(200);
+        return id;
+    }
+
+    void sql(String statement, Object... args) {
+        pool.preparedQuery(statement).execute(Tuple.from(args)).await().indefinitely();
+    }
+
+    long count(String query, Object... args) {
+        return pool.preparedQuery(query).execute(Tuple.from(args)).await().indefinitely().iterator().next().getLong(0);
+    }
+
+    double purged(String kind) {
+        return registry.counter("wharf.retention.purged", "kind", kind).count();
+    }
+
+    void assertInteractionGone(TenantKey tenant, String id) {
+        as(tenant).get("/v1/interactions/" + id).then().statusCode(404);
+        assertEquals(0, count("SELECT count(*) FROM interaction_event WHERE interaction_id = $1", id));
+        assertEquals(0, count("SELECT count(*) FROM webhook_delivery WHERE interaction_id = $1", id));
+    }
+
+    void assertInteractionKept(TenantKey tenant, String id) {
+        as(tenant).get("/v1/interactions/" + id).then().statusCode(200).body("status", equalTo("completed"));
+        assertEquals(1, count("SELECT count(*) FROM webhook_delivery WHERE interaction_id = $1", id));
+    }
+
+    void assertEnvironmentGone(TenantKey tenant, String id) {
+        as(tenant).get("/v1/environments/" + id).then().statusCode(404);
+        assertEquals(0, count("SELECT count(*) FROM environment WHERE id = $1", id));
+        assertThrows(NotFoundException.class, () -> docker.inspectVolumeCmd("wharf-ws-" + id).exec());
+    }
+
+    /** Checked without using the environment: a download would be activity, and restart its retention. */
+    void assertEnvironmentKept(TenantKey tenant, String id) {
+        as(tenant).get("/v1/environments/" + id).then().statusCode(200).body("file_count", equalTo("1"));
+        docker.inspectVolumeCmd("wharf-ws-" + id).exec();
+    }
+
+    @Test
+    void purgeRemovesExactlyWhatIsPastEachTenantsRetention() throws Throwable {
+        TenantKey brief = AdminApi.createTenant("keeps-two-days", Map.of("retention_days", 2));
+        TenantKey patient = AdminApi.createTenant("keeps-five-days", Map.of("retention_days", 5));
+
+        // Day 0.
+        String briefOld = interaction(brief, null);
+        long briefOldEvents = count("SELECT count(*) FROM interaction_event WHERE interaction_id = $1", briefOld);
+        String briefDeleted = interaction(brief, null);
+        as(brief).delete("/v1/interactions/" + briefDeleted).then().statusCode(200);
+        String briefOldEnv = environment(brief);
+        String patientOld = interaction(patient, null);
+        String patientOldEnv = environment(patient);
+
+        // Day 3: past the brief tenant's two days, within the patient one's five.
+        clock.advance(Duration.ofDays(3));
+        String briefRecent = interaction(brief, briefOld);
+        String briefRecentEnv = environment(brief);
+        String patientRecent = interaction(patient, null);
+        String patientRecentEnv = environment(patient);
+        double interactionsBefore = purged("interaction");
+        double eventsBefore = purged("interaction_event");
+        double deliveriesBefore = purged("webhook_delivery");
+        double environmentsBefore = purged("environment");
+
+        PurgeCounts first = purgeOnce();
+
+        assertInteractionGone(brief, briefOld);
+        assertEquals(0, count("SELECT count(*) FROM webhook_delivery WHERE interaction_id = $1", briefDeleted));
+        assertEnvironmentGone(brief, briefOldEnv);
+        assertInteractionKept(patient, patientOld);
+        assertEnvironmentKept(patient, patientOldEnv);
+        assertInteractionKept(brief, briefRecent);
+        assertEnvironmentKept(brief, briefRecentEnv);
+        assertInteractionKept(patient, patientRecent);
+        assertEnvironmentKept(patient, patientRecentEnv);
+        // A conversation whose first turn was purged goes on from the turns that remain.
+        interaction(brief, briefRecent);
+
+        // This test's purged rows are counted, and the metrics agree with what the pass reports.
+        assertTrue(first.interactions() >= 1 && first.environments() >= 1 && first.webhookDeliveries() >= 2
+                && first.interactionEvents() >= briefOldEvents, first.toString());
+        assertEquals(interactionsBefore + first.interactions(), purged("interaction"));
+        assertEquals(eventsBefore + first.interactionEvents(), purged("interaction_event"));
+        assertEquals(deliveriesBefore + first.webhookDeliveries(), purged("webhook_delivery"));
+        assertEquals(environmentsBefore + first.environments(), purged("environment"));
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("wharf_retention_purged_total{kind=\"environment\"}"));
+
+        // Day 5.5: now the brief tenant's day-3 things and the patient tenant's day-0 things are past retention.
+        clock.advance(Duration.ofHours(60));
+        purgeOnce();
+
+        assertInteractionGone(brief, briefRecent);
+        assertEnvironmentGone(brief, briefRecentEnv);
+        assertInteractionGone(patient, patientOld);
+        assertEnvironmentGone(patient, patientOldEnv);
+        assertInteractionKept(patient, patientRecent);
+        assertEnvironmentKept(patient, patientRecentEnv);
+        as(patient).queryParam("alt", "media").get("/v1/environments/" + patientRecentEnv + "/files/out.txt")
+                .then().statusCode(200).body(equalTo("artifact\n"));
+        as(patient).delete("/v1/environments/" + patientRecentEnv).then().statusCode(200);
+    }
+}
