@@ -24,6 +24,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -233,6 +234,56 @@ class ControlPlaneRestartIT {
         assertEquals("control_plane_restarted", errors.getJsonObject(0).getString("code"), ended.encodePrettily());
         assertFalse(errors.getJsonObject(0).getString("message", "").isBlank(), ended.encodePrettily());
         assertEquals(1, model.requestCount(), "the new control plane does not call the model again");
+        assertNothingLeftInProgress();
+    }
+
+    @Test
+    @Order(3)
+    void aDeadlineFallingAfterARestartIsEnforcedOnTimeAndKeepsTheFiles() throws Exception {
+        int timeoutSeconds = 40;
+        model.replyToolCall("execute_code", new JsonObject().put("language", "bash")
+                        .put("code", "echo partial > early.txt; sleep 300; echo late > late.txt").encode())
+                .reply("never reached");
+        HttpResponse<String> created = send("POST", "/v1/interactions", new JsonObject()
+                .put("agent", "default")
+                .put("input", "Write early.txt, then take far too long")
+                .put("background", true)
+                .put("agent_config", new JsonObject().put("type", "dynamic").put("model", "openai/agent-model")
+                        .put("timeout_seconds", timeoutSeconds)));
+        assertEquals(200, created.statusCode(), created.body());
+        JsonObject accepted = new JsonObject(created.body());
+        String id = accepted.getString("id");
+        Instant deadline = Instant.parse(accepted.getString("x_deadline"));
+
+        JsonObject running = await(id, Duration.ofSeconds(60), "its code runs",
+                now -> hasStep(now, "code_execution_call"));
+        String environment = running.getString("environment_id");
+        environments.add(environment);
+        assertEquals("partial\n", awaitSandboxFile(environment, "early.txt", Duration.ofSeconds(30)));
+
+        // The control plane that set the deadline dies; the one that starts afterwards must enforce it.
+        restart();
+        assertTrue(Instant.now().isBefore(deadline), "the restart must finish before the deadline to test"
+                + " enforcement by the new process; deadline " + deadline);
+
+        JsonObject ended = await(id, Duration.ofSeconds(timeoutSeconds + 30), "it ends",
+                now -> TERMINAL.contains(now.getString("status")));
+        Instant endedAt = Instant.now();
+        log("interaction %s ended %s %d ms after its deadline", id, ended.getString("status"),
+                Duration.between(deadline, endedAt).toMillis());
+        assertEquals("incomplete", ended.getString("status"), ended.encodePrettily());
+        assertEquals("deadline_exceeded", ended.getJsonArray("errors").getJsonObject(0).getString("code"),
+                ended.encodePrettily());
+        Instant recordedEnd = Instant.parse(ended.getString("updated"));
+        assertTrue(Math.abs(Duration.between(deadline, recordedEnd).toSeconds()) <= 3,
+                "ended at " + recordedEnd + ", deadline " + deadline);
+
+        // The files made before the deadline stay downloadable; the command was stopped, not left running.
+        HttpResponse<String> early = send("GET", "/v1/environments/" + environment + "/files/early.txt?alt=media", null);
+        assertEquals(200, early.statusCode(), early.body());
+        assertEquals("partial\n", early.body());
+        HttpResponse<String> late = send("GET", "/v1/environments/" + environment + "/files/late.txt", null);
+        assertEquals(404, late.statusCode(), "the timed-out command went on: " + late.body());
         assertNothingLeftInProgress();
     }
 
