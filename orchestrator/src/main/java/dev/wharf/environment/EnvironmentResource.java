@@ -35,7 +35,7 @@ public class EnvironmentResource {
     @POST
     @Operation(summary = "Create an environment: a sandbox with a persistent /workspace")
     public Uni<EnvironmentView> create(CreateEnvironmentRequest request) {
-        return environments.create(request).map(EnvironmentView::of);
+        return environments.createStandalone(request).map(EnvironmentView::of);
     }
 
     @GET

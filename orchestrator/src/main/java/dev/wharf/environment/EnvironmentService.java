@@ -3,6 +3,7 @@ package dev.wharf.environment;
 import dev.wharf.api.ApiException;
 import dev.wharf.api.PageToken;
 import dev.wharf.api.ResourceIds;
+import dev.wharf.capacity.SandboxCapacity;
 import dev.wharf.platform.BlockingCalls;
 import dev.wharf.sandbox.SandboxConfig;
 import dev.wharf.sandbox.SandboxDaemonClient;
@@ -46,10 +47,11 @@ public class EnvironmentService {
     private final SandboxConfig sandboxConfig;
     private final SandboxMetrics metrics;
     private final Clock clock;
+    private final SandboxCapacity capacity;
 
     public EnvironmentService(EnvironmentRepository repository, SandboxProvider provider, SandboxDaemonClient daemon,
                               BlockingCalls blocking, EnvironmentConfig config, SandboxConfig sandboxConfig,
-                              SandboxMetrics metrics, Clock clock) {
+                              SandboxMetrics metrics, Clock clock, SandboxCapacity capacity) {
         this.repository = repository;
         this.provider = provider;
         this.daemon = daemon;
@@ -58,9 +60,20 @@ public class EnvironmentService {
         this.sandboxConfig = sandboxConfig;
         this.metrics = metrics;
         this.clock = clock;
+        this.capacity = capacity;
     }
 
+    /** An environment for an agent interaction: its sandbox counts against capacity through the interaction. */
     public Uni<Environment> create(CreateEnvironmentRequest request) {
+        return create(request, false);
+    }
+
+    /** An environment asked for on its own: it holds a sandbox slot while it runs, or is refused with 429. */
+    public Uni<Environment> createStandalone(CreateEnvironmentRequest request) {
+        return create(request, true);
+    }
+
+    private Uni<Environment> create(CreateEnvironmentRequest request, boolean standalone) {
         CreateEnvironmentRequest body = request == null ? new CreateEnvironmentRequest(null, null, null) : request;
         var envVars = EnvironmentRequests.envVars(body.env(), "env");
         String network = EnvironmentRequests.network(body.network());
@@ -76,7 +89,9 @@ public class EnvironmentService {
         env.volumeName = "wharf-ws-" + env.id;
         env.network = network;
         env.envVars = new HashMap<>(envVars);
-        return Panache.withTransaction(() -> repository.persist(env))
+        env.standalone = standalone;
+        return Panache.withTransaction(() -> repository.persist(env)
+                        .call(() -> standalone ? capacity.admitStandalone(env.id) : Uni.createFrom().voidItem()))
                 .chain(saved -> provision(env, sources));
     }
 
@@ -178,7 +193,9 @@ public class EnvironmentService {
     public Uni<RunningSandbox> ensureRunning(String id) {
         return find(id).chain(env -> switch (env.status) {
             case ACTIVE -> Uni.createFrom().item(running(env));
-            case EXPIRED, FAILED -> Panache.withTransaction(() -> repository.claimForResume(id, clock.instant()))
+            case EXPIRED, FAILED -> Panache.withTransaction(() -> repository.claimForResume(id, clock.instant())
+                            .call(claimed -> claimed && env.standalone ? capacity.admitStandalone(id)
+                                    : Uni.createFrom().voidItem()))
                     .chain(claimed -> claimed ? provision(env, List.of()).map(EnvironmentService::running)
                             : Uni.createFrom().failure(ApiException.failedPrecondition(
                                     "environment " + id + " is being resumed by another request; retry")));

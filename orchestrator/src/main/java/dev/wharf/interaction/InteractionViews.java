@@ -1,5 +1,6 @@
 package dev.wharf.interaction;
 
+import dev.wharf.capacity.ServiceTier;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -73,6 +74,7 @@ public class InteractionViews {
                 view.put(field, request.getValue(field));
             }
         }
+        view.put(ServiceTier.FIELD, ServiceTier.of(request).wire());
         view.put("background", i.background());
         view.put("store", i.store());
         view.put("x_artifacts", i.artifacts() == null ? new JsonArray() : i.artifacts());

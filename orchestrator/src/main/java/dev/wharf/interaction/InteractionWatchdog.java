@@ -63,7 +63,8 @@ public class InteractionWatchdog {
     }
 
     private Uni<Void> expire(Interaction row) {
-        long seconds = java.time.Duration.between(row.createdAt(), row.deadlineAt()).toSeconds();
+        Instant started = row.admittedAt() != null ? row.admittedAt() : row.createdAt();
+        long seconds = java.time.Duration.between(started, row.deadlineAt()).toSeconds();
         JsonArray errors = new JsonArray().add(InteractionViews.error(InteractionFailures.DEADLINE_EXCEEDED,
                 "the interaction reached its timeout of " + seconds + " s; work done so far is kept"));
         return log.transition(row.id(), InteractionStatus.INCOMPLETE, errors, views::full)
