@@ -12,7 +12,7 @@ import java.util.Optional;
 @ConfigMapping(prefix = "wharf.capacity")
 public interface CapacityConfig {
 
-    /** Most sandboxes in use at once on this host; size it to host memory divided by wharf.sandbox.memory. */
+    /** Most sandboxes in use at once on this host (at least 1); size it to host memory over wharf.sandbox.memory. */
     @WithDefault("10")
     int maxSandboxes();
 

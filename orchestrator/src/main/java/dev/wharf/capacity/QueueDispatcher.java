@@ -9,6 +9,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.ObservesAsync;
@@ -113,22 +114,29 @@ public class QueueDispatcher {
     Uni<List<QueueRepository.Admitted>> admitOnce() {
         Instant now = clock.instant();
         return repository.inTransaction(tx -> repository.lock(tx)
-                        .chain(() -> repository.slotsInUse(tx))
-                        .chain(slots -> repository.waiting(tx, Math.max(1, config.maxSandboxes()))
-                                .chain(waiting -> waiting.isEmpty()
-                                        ? Uni.createFrom().item(new AdmissionPolicy.Decision(List.of(), slots.size()))
-                                        : repository.quotas(tx, tenants(waiting)).map(quotas -> AdmissionPolicy.choose(
-                                                config.maxSandboxes(), config.flexHeadroom(), slots, waiting,
-                                                withDefaults(quotas, waiting), now))))
-                        .chain(decision -> {
-                            metrics.slotsInUse(decision.slotsInUse());
-                            return decision.admitted().isEmpty() ? Uni.createFrom().item(List.<QueueRepository.Admitted>of())
-                                    : repository.claim(tx, decision.admitted().stream()
-                                            .map(AdmissionPolicy.Candidate::id).toList(), now,
-                                            now.plus(interactionConfig.lease()));
-                        })
+                        .chain(() -> decide(tx, now))
+                        .invoke(decision -> metrics.slotsInUse(decision.slotsInUse()))
+                        .chain(decision -> claim(tx, decision, now))
                         .call(() -> repository.depthByTier(tx).invoke(metrics::depth)))
                 .invoke(admitted -> admitted.forEach(this::start));
+    }
+
+    /** Counts the slots in use and chooses among the waiting work; the caller holds the capacity lock. */
+    private Uni<AdmissionPolicy.Decision> decide(SqlClient tx, Instant now) {
+        return repository.slotsInUse(tx).chain(slots -> repository.waiting(tx, Math.max(1, config.maxSandboxes()))
+                .chain(waiting -> waiting.isEmpty()
+                        ? Uni.createFrom().item(new AdmissionPolicy.Decision(List.of(), slots.size()))
+                        : repository.quotas(tx, tenants(waiting)).map(quotas -> AdmissionPolicy.choose(
+                                config.maxSandboxes(), config.flexHeadroom(), slots, waiting,
+                                withDefaults(quotas, waiting), now))));
+    }
+
+    private Uni<List<QueueRepository.Admitted>> claim(SqlClient tx, AdmissionPolicy.Decision decision, Instant now) {
+        if (decision.admitted().isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        List<String> ids = decision.admitted().stream().map(AdmissionPolicy.Candidate::id).toList();
+        return repository.claim(tx, ids, now, now.plus(interactionConfig.lease()));
     }
 
     private void start(QueueRepository.Admitted admitted) {

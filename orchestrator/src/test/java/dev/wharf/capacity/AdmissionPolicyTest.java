@@ -62,7 +62,8 @@ class AdmissionPolicyTest {
         for (int i = 0; i < 4; i++) {
             queue.add(waiting("b" + i, "b", ServiceTier.STANDARD, 10 + i));
         }
-        assertEquals(List.of("a0", "b0", "a1", "b1"), ids(AdmissionPolicy.choose(4, 0, Map.of(), queue, Map.of(), NOW)));
+        assertEquals(List.of("a0", "b0", "a1", "b1"),
+                ids(AdmissionPolicy.choose(4, 0, Map.of(), queue, Map.of(), NOW)));
     }
 
     @Test
@@ -100,11 +101,13 @@ class AdmissionPolicyTest {
 
     @Test
     void flexLeavesTheHeadroomFreeButStandardMayUseIt() {
-        List<Candidate> flexOnly = List.of(waiting("f1", "a", ServiceTier.FLEX, 1), waiting("f2", "a", ServiceTier.FLEX, 2));
+        List<Candidate> flexOnly = List.of(waiting("f1", "a", ServiceTier.FLEX, 1),
+                waiting("f2", "a", ServiceTier.FLEX, 2));
         assertEquals(List.of("f1"), ids(AdmissionPolicy.choose(3, 1, Map.of("env_x", "b"), flexOnly, Map.of(), NOW)));
         List<Candidate> standard = List.of(waiting("s1", "a", ServiceTier.STANDARD, 1),
                 waiting("s2", "a", ServiceTier.STANDARD, 2));
-        assertEquals(List.of("s1", "s2"), ids(AdmissionPolicy.choose(3, 1, Map.of("env_x", "b"), standard, Map.of(), NOW)));
+        assertEquals(List.of("s1", "s2"),
+                ids(AdmissionPolicy.choose(3, 1, Map.of("env_x", "b"), standard, Map.of(), NOW)));
     }
 
     @Test

@@ -189,7 +189,7 @@ class CapacityQueueTest {
                 .post("/v1/interactions").then().statusCode(200).body("service_tier", equalTo("priority"));
     }
 
-    /** The newest interaction, which must be a queued one of {@code tier} (found by listing: create has not answered). */
+    /** The newest interaction, once it is a queued one of {@code tier}: found by listing, create has not answered. */
     private static String awaitNewest(String tier) {
         for (int i = 0; i < 100; i++) {
             JsonArray page = new JsonObject(given().queryParam("page_size", 1).get("/v1/interactions")
@@ -237,7 +237,8 @@ class CapacityQueueTest {
     /** One sample from /q/metrics, by name and tier. */
     private static double metric(String name, String tier) {
         String body = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        Matcher sample = Pattern.compile("(?m)^" + name + "\\{[^}]*tier=\"" + tier + "\"[^}]*\\} (\\S+)$").matcher(body);
+        Pattern line = Pattern.compile("(?m)^" + name + "\\{[^}]*tier=\"" + tier + "\"[^}]*\\} (\\S+)$");
+        Matcher sample = line.matcher(body);
         if (!sample.find()) {
             fail(name + "{tier=" + tier + "} is not in /q/metrics");
         }
