@@ -38,6 +38,11 @@ public class Environment {
     public Map<String, String> envVars;
     public long fileCount;
     public long sizeBytes;
+    /**
+     * Created on its own (POST /v1/environments) rather than for an agent interaction: it holds a sandbox slot
+     * whenever it is provisioning or active (see dev.wharf.capacity).
+     */
+    public boolean standalone;
     public String failureReason;
     public String failureMessage;
     public Integer failureExitCode;

@@ -41,7 +41,7 @@ public class EnvironmentResource {
     @POST
     @Operation(summary = "Create an environment: a sandbox with a persistent /workspace")
     public Uni<EnvironmentView> create(RoutingContext ctx, CreateEnvironmentRequest request) {
-        return environments.create(tenant(ctx), request).map(EnvironmentView::of);
+        return environments.createStandalone(tenant(ctx), request).map(EnvironmentView::of);
     }
 
     @GET

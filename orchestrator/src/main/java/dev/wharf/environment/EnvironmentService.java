@@ -3,6 +3,7 @@ package dev.wharf.environment;
 import dev.wharf.api.ApiException;
 import dev.wharf.api.PageToken;
 import dev.wharf.api.ResourceIds;
+import dev.wharf.capacity.SandboxCapacity;
 import dev.wharf.platform.BlockingCalls;
 import dev.wharf.sandbox.SandboxConfig;
 import dev.wharf.sandbox.SandboxDaemonClient;
@@ -47,10 +48,12 @@ public class EnvironmentService {
     private final SandboxMetrics metrics;
     private final EnvironmentLifetimes lifetimes;
     private final Clock clock;
+    private final SandboxCapacity capacity;
 
     public EnvironmentService(EnvironmentRepository repository, SandboxProvider provider, SandboxDaemonClient daemon,
                               BlockingCalls blocking, EnvironmentConfig config, SandboxConfig sandboxConfig,
-                              SandboxMetrics metrics, EnvironmentLifetimes lifetimes, Clock clock) {
+                              SandboxMetrics metrics, EnvironmentLifetimes lifetimes, Clock clock,
+                              SandboxCapacity capacity) {
         this.repository = repository;
         this.provider = provider;
         this.daemon = daemon;
@@ -60,9 +63,20 @@ public class EnvironmentService {
         this.metrics = metrics;
         this.lifetimes = lifetimes;
         this.clock = clock;
+        this.capacity = capacity;
     }
 
+    /** An environment for an agent interaction: its sandbox counts against capacity through the interaction. */
     public Uni<Environment> create(String tenantId, CreateEnvironmentRequest request) {
+        return create(tenantId, request, false);
+    }
+
+    /** An environment asked for on its own: it holds a sandbox slot while it runs, or is refused with 429. */
+    public Uni<Environment> createStandalone(String tenantId, CreateEnvironmentRequest request) {
+        return create(tenantId, request, true);
+    }
+
+    private Uni<Environment> create(String tenantId, CreateEnvironmentRequest request, boolean standalone) {
         CreateEnvironmentRequest body = request == null ? new CreateEnvironmentRequest(null, null, null) : request;
         var envVars = EnvironmentRequests.envVars(body.env(), "env");
         String network = EnvironmentRequests.network(body.network());
@@ -79,7 +93,9 @@ public class EnvironmentService {
         env.volumeName = "wharf-ws-" + env.id;
         env.network = network;
         env.envVars = new HashMap<>(envVars);
-        return Panache.withTransaction(() -> repository.persist(env))
+        env.standalone = standalone;
+        return Panache.withTransaction(() -> repository.persist(env)
+                        .call(() -> standalone ? capacity.admitStandalone(env.id) : Uni.createFrom().voidItem()))
                 .chain(saved -> provision(env, sources));
     }
 
@@ -181,7 +197,9 @@ public class EnvironmentService {
     public Uni<RunningSandbox> ensureRunning(String tenantId, String id) {
         return find(tenantId, id).chain(env -> switch (env.status) {
             case ACTIVE -> Uni.createFrom().item(running(env));
-            case EXPIRED, FAILED -> Panache.withTransaction(() -> repository.claimForResume(id, clock.instant()))
+            case EXPIRED, FAILED -> Panache.withTransaction(() -> repository.claimForResume(id, clock.instant())
+                            .call(claimed -> claimed && env.standalone ? capacity.admitStandalone(id)
+                                    : Uni.createFrom().voidItem()))
                     .chain(claimed -> claimed ? provision(env, List.of()).map(EnvironmentService::running)
                             : Uni.createFrom().failure(ApiException.failedPrecondition(
                                     "environment " + id + " is being resumed by another request; retry")));

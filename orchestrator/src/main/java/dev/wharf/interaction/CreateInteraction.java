@@ -1,6 +1,7 @@
 package dev.wharf.interaction;
 
 import dev.wharf.api.ApiException;
+import dev.wharf.capacity.ServiceTier;
 import dev.wharf.model.GenerationConfig;
 import dev.wharf.model.ToolSpec;
 import io.vertx.core.json.JsonArray;
@@ -78,6 +79,7 @@ public record CreateInteraction(
             throw ApiException.invalidArgument("environment applies to agents only");
         }
         JsonObject agentConfig = body.getValue("agent_config") == null ? new JsonObject() : object(body, "agent_config");
+        ServiceTier.parse(body.getValue(ServiceTier.FIELD));
         return new CreateInteraction(body, model, agent, inputSteps(body.getValue("input")),
                 systemInstruction(body.getValue("system_instruction")), functions, builtins,
                 generationConfig(body.getValue("generation_config")), responseSchema(body.getValue("response_format")),

@@ -27,7 +27,9 @@ public record Interaction(
         Usage usage,
         JsonArray errors,
         JsonArray artifacts,
-        long lastEventSeq) {
+        long lastEventSeq,
+        /** When the capacity dispatcher admitted this agent interaction; null while queued, and for model calls. */
+        Instant admittedAt) {
 
     public boolean isAgent() {
         return agent != null;

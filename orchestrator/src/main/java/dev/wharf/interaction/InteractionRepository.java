@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
 public class InteractionRepository {
     private static final String COLUMNS = "id, tenant_id, status, created_at, updated_at, model, agent, previous_interaction_id,"
             + " environment_id, request, background, store, idempotency_key, deadline_at, run_token, max_total_tokens,"
-            + " max_steps, input_tokens, output_tokens, thought_tokens, errors, artifacts, last_event_seq";
+            + " max_steps, input_tokens, output_tokens, thought_tokens, errors, artifacts, last_event_seq, admitted_at";
 
     private final Pool pool;
 
@@ -164,10 +164,13 @@ public class InteractionRepository {
                 .execute(Tuple.of(id, time(latest))).replaceWithVoid();
     }
 
-    /** In-progress interactions whose persisted deadline has passed. */
+    /**
+     * In-progress interactions whose persisted deadline has passed. An agent interaction's timeout runs from its
+     * admission (dev.wharf.capacity moves the deadline then), so one not yet admitted is left alone.
+     */
     public Uni<List<Interaction>> pastDeadline(Instant now) {
         return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE status IN ('queued', 'in_progress')"
-                        + " AND deadline_at <= $1")
+                        + " AND deadline_at <= $1 AND (agent IS NULL OR admitted_at IS NOT NULL)")
                 .execute(Tuple.of(time(now))).map(InteractionRepository::all);
     }
 
@@ -183,10 +186,14 @@ public class InteractionRepository {
                 .execute(Tuple.of(id)).replaceWithVoid();
     }
 
-    /** Unfinished work the control plane drove whose owner stopped renewing its lease (it crashed or restarted). */
+    /**
+     * Unfinished work the control plane drove whose owner stopped renewing its lease (it crashed or restarted).
+     * Agent interactions waiting in the capacity queue (enqueued, not admitted) have no owner by design.
+     */
     public Uni<List<Interaction>> orphaned(Instant now) {
         return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE status IN ('queued', 'in_progress')"
-                        + " AND NOT run_started AND (lease_until IS NULL OR lease_until < $1)")
+                        + " AND NOT run_started AND (lease_until IS NULL OR lease_until < $1)"
+                        + " AND NOT (status = 'queued' AND enqueued_at IS NOT NULL AND admitted_at IS NULL)")
                 .execute(Tuple.of(time(now))).map(InteractionRepository::all);
     }
 
@@ -222,7 +229,8 @@ public class InteractionRepository {
                 new Usage(row.getLong("input_tokens"), row.getLong("output_tokens"), row.getLong("thought_tokens")),
                 row.getJsonArray("errors"),
                 row.getJsonArray("artifacts"),
-                row.getLong("last_event_seq"));
+                row.getLong("last_event_seq"),
+                instant(row.getOffsetDateTime("admitted_at")));
     }
 
     private static OffsetDateTime time(Instant instant) {

@@ -5,6 +5,7 @@ import dev.wharf.agent.AgentService;
 import dev.wharf.api.ApiException;
 import dev.wharf.api.PageToken;
 import dev.wharf.api.ResourceIds;
+import dev.wharf.capacity.QueueDispatcher;
 import dev.wharf.tenant.Tenant;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -39,10 +40,11 @@ public class InteractionService {
     private final AgentService agents;
     private final InteractionConfig config;
     private final Clock clock;
+    private final QueueDispatcher queue;
 
     public InteractionService(InteractionRepository repository, InteractionLog log, InteractionViews views,
                               InteractionStream stream, ModelCallRunner modelCalls, AgentRunLauncher agentRuns,
-                              AgentService agents, InteractionConfig config, Clock clock) {
+                              AgentService agents, InteractionConfig config, Clock clock, QueueDispatcher queue) {
         this.repository = repository;
         this.log = log;
         this.views = views;
@@ -52,6 +54,7 @@ public class InteractionService {
         this.agents = agents;
         this.config = config;
         this.clock = clock;
+        this.queue = queue;
     }
 
     /** What create answers: the interaction as JSON, or its event stream. */
@@ -97,7 +100,7 @@ public class InteractionService {
                 request.previousInteractionId(), null, request.body(), request.background(), request.store(),
                 idempotencyKey, now.plus(timeout), request.agent() == null ? null : ResourceIds.randomToken(RUN_TOKEN_CHARS),
                 maxTotalTokens(request.agentConfig()), maxSteps(request.agentConfig()),
-                dev.wharf.model.Usage.NONE, new JsonArray(), new JsonArray(), 0);
+                dev.wharf.model.Usage.NONE, new JsonArray(), new JsonArray(), 0, null);
         return repository.inTransaction(tx -> repository.insert(tx, row, now.plus(config.lease()))
                         .chain(() -> repository.append(tx, id, InteractionEvent.CREATED,
                                 new JsonObject().put("interaction", views.render(row, List.of())))))
@@ -106,7 +109,10 @@ public class InteractionService {
                                 .chain(existing -> Uni.createFrom().failure(new Replay(existing)))
                         : Uni.createFrom().failure(e))
                 .chain(() -> recordInput(id, request))
-                .invoke(() -> start(row, request))
+                // An agent needs a sandbox: it waits in the queue until the dispatcher admits and starts it.
+                // A model call needs none and starts at once.
+                .call(() -> row.isAgent() ? queue.enqueue(id)
+                        : Uni.createFrom().voidItem().invoke(() -> start(row, request)))
                 .chain(() -> repository.find(id).map(Optional::orElseThrow))
                 .onFailure(Replay.class).recoverWithItem(e -> ((Replay) e).existing);
     }
@@ -133,6 +139,12 @@ public class InteractionService {
             chain = chain.chain(() -> log.step(id, index, steps.get(index)));
         }
         return chain;
+    }
+
+    /** Starts an agent interaction the capacity dispatcher admitted, the way a fresh create starts a model call. */
+    public Uni<Void> startAdmitted(String id) {
+        return repository.find(id).invoke(found -> found.filter(row -> !row.status().terminal())
+                .ifPresent(row -> start(row, CreateInteraction.parse(row.request())))).replaceWithVoid();
     }
 
     /** Runs the work detached from this request; failures end the interaction, never the caller's connection. */

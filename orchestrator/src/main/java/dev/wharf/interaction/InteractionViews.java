@@ -1,5 +1,6 @@
 package dev.wharf.interaction;
 
+import dev.wharf.capacity.ServiceTier;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -73,12 +74,15 @@ public class InteractionViews {
                 view.put(field, request.getValue(field));
             }
         }
+        view.put(ServiceTier.FIELD, ServiceTier.of(request).wire());
         view.put("background", i.background());
         view.put("store", i.store());
         view.put("x_artifacts", i.artifacts() == null ? new JsonArray() : i.artifacts());
         if (i.deadlineAt() != null) {
             // The timeout it runs with after capping, and when it ends at the latest: agent_config echoes the request.
-            long millis = java.time.Duration.between(i.createdAt(), i.deadlineAt()).toMillis();
+            // An agent task's timeout counts from its admission out of the queue (which moves the deadline).
+            Instant start = i.admittedAt() != null ? i.admittedAt() : i.createdAt();
+            long millis = java.time.Duration.between(start, i.deadlineAt()).toMillis();
             view.put("x_timeout_seconds", millis % 1000 == 0 ? (Object) (millis / 1000) : (Object) (millis / 1000.0));
             view.put("x_deadline", format(i.deadlineAt()));
         }

@@ -63,11 +63,13 @@ public class InteractionWatchdog {
     }
 
     private Uni<Void> expire(Interaction row) {
-        long seconds = java.time.Duration.between(row.createdAt(), row.deadlineAt()).toSeconds();
-        // The deadline is the timeout, or earlier the end of the environment's lifetime (see AgentRunLauncher).
+        // The deadline is the timeout counted from admission, or earlier the end of the environment's lifetime
+        // (see AgentRunLauncher).
+        Instant started = row.admittedAt() != null ? row.admittedAt() : row.createdAt();
+        long seconds = java.time.Duration.between(started, row.deadlineAt()).toSeconds();
         JsonArray errors = new JsonArray().add(InteractionViews.error(InteractionFailures.DEADLINE_EXCEEDED,
-                "the interaction reached its deadline, " + seconds + " s after it was created; work done so far is"
-                        + " kept"));
+                "the interaction reached its deadline, " + seconds + " s after it "
+                        + (row.admittedAt() != null ? "started" : "was created") + "; work done so far is kept"));
         return log.transition(row.id(), InteractionStatus.INCOMPLETE, errors, views::full)
                 .chain(moved -> moved && row.isAgent() ? launcher.stop(row) : Uni.createFrom().voidItem());
     }
