@@ -7,6 +7,7 @@ import dev.wharf.api.ApiException;
 import dev.wharf.environment.CreateEnvironmentRequest;
 import dev.wharf.environment.EnvironmentService;
 import dev.wharf.environment.RunningSandbox;
+import dev.wharf.metering.SandboxMeter;
 import dev.wharf.model.ModelRouter;
 import dev.wharf.platform.SafeContext;
 import dev.wharf.sandbox.SandboxDaemonClient;
@@ -38,11 +39,12 @@ public class AgentRunLauncher {
     private final InteractionConfig config;
     private final ObjectMapper mapper;
     private final InteractionLease lease;
+    private final SandboxMeter meter;
 
     public AgentRunLauncher(InteractionRepository repository, InteractionLog log, InteractionViews views,
                             AgentService agents, EnvironmentService environments, SandboxDaemonClient daemon,
                             SandboxStartup sandboxes, ModelRouter router, InteractionConfig config, ObjectMapper mapper,
-                            InteractionLease lease) {
+                            InteractionLease lease, SandboxMeter meter) {
         this.repository = repository;
         this.log = log;
         this.views = views;
@@ -54,6 +56,7 @@ public class AgentRunLauncher {
         this.config = config;
         this.mapper = mapper;
         this.lease = lease;
+        this.meter = meter;
     }
 
     /** The model driving this agent: the request's agent_config.model, the agent's, or the platform default. */
@@ -82,6 +85,8 @@ public class AgentRunLauncher {
                 .chain(agent -> environmentFor(row, request, agent)
                         .call(environmentId -> repository.setEnvironment(id, environmentId))
                         .chain(environments::ensureRunning)
+                        // From here the sandbox's running time is charged to this interaction, until it ends.
+                        .call(sandbox -> meter.attach(id, sandbox.containerId()))
                         .chain(sandbox -> daemon.startRun(sandbox.address(), sandbox.token(),
                                 runRequest(row, request, sandbox)))
                         .chain(() -> repository.markRunStarted(id)))

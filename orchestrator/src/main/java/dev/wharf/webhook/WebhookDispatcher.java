@@ -98,6 +98,23 @@ public class WebhookDispatcher {
         });
     }
 
+    /**
+     * Enqueues an event for a tenant's webhooks inside the caller's transaction (an outbox): the deliveries exist
+     * exactly when the caller's change commits, and the poller sends them within {@code poll-interval}. Used for
+     * events that are not an interaction's end, such as {@code budget.threshold_reached}. Returns how many.
+     */
+    public Uni<Integer> enqueueForTenant(io.vertx.mutiny.sqlclient.SqlClient tx, String tenantId,
+                                         WebhookEventType type, JsonObject data) {
+        Instant now = clock.instant();
+        JsonObject payload = new JsonObject().put("type", type.wire()).put("timestamp", now.toString())
+                .put("data", data);
+        return repository.tenantSubscribers(tx, tenantId, type.wire()).chain(webhooks -> {
+            List<WebhookDelivery> deliveries = webhooks.stream()
+                    .map(webhook -> firstAttempt(webhook.id(), webhook.uri(), type, null, payload, now)).toList();
+            return repository.insertPending(tx, deliveries, tenantId).replaceWith(deliveries.size());
+        });
+    }
+
     @Scheduled(identity = "webhook-deliveries", every = "${wharf.webhooks.poll-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> poll() {

@@ -92,6 +92,18 @@ public class WebhookRepository {
                 });
     }
 
+    /** A tenant's enabled webhooks subscribed to {@code eventType}, read in the caller's transaction. */
+    public Uni<List<Webhook>> tenantSubscribers(SqlClient tx, String tenantId, String eventType) {
+        return tx.preparedQuery("SELECT " + WEBHOOK_COLUMNS + " FROM webhook WHERE tenant_id = $1 AND state = 'enabled'"
+                        + " AND subscribed_events @> jsonb_build_array($2::text)")
+                .execute(Tuple.of(tenantId, eventType))
+                .map(rows -> {
+                    List<Webhook> all = new ArrayList<>();
+                    rows.forEach(row -> all.add(webhook(row)));
+                    return all;
+                });
+    }
+
     /**
      * Counts an attempt's outcome against its webhook: a success resets the count, a failure adds one and
      * disables the webhook once the count reaches {@code disableAfter}.
@@ -146,6 +158,22 @@ public class WebhookRepository {
                         + " WHERE id = $1 AND attempt = $2 AND claim_token = $3 AND status = 'pending'")
                 .execute(Tuple.of(d.id(), d.attempt(), d.claimToken(), status, responseStatus, error))
                 .map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Inserts first attempts, unclaimed and due, in the caller's transaction: the poller sends them. */
+    public Uni<Void> insertPending(SqlClient tx, List<WebhookDelivery> deliveries, String tenantId) {
+        if (deliveries.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Tuple> batch = new ArrayList<>();
+        for (WebhookDelivery d : deliveries) {
+            batch.add(Tuple.from(new Object[] {d.id(), d.attempt(), d.webhookId(), d.uri(), d.eventType(),
+                    d.interactionId(), d.payload(), d.status(), time(d.created()), time(d.nextAttemptAt()), tenantId}));
+        }
+        return tx.preparedQuery("INSERT INTO webhook_delivery (id, attempt, webhook_id, uri, event_type,"
+                        + " interaction_id, payload, status, created_at, next_attempt_at, tenant_id)"
+                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                .executeBatch(batch).replaceWithVoid();
     }
 
     public Uni<Void> insertRetry(SqlClient tx, WebhookDelivery next) {
