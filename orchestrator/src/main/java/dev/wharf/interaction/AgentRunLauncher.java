@@ -8,6 +8,7 @@ import dev.wharf.environment.CreateEnvironmentRequest;
 import dev.wharf.environment.EnvironmentLifetimes;
 import dev.wharf.environment.EnvironmentService;
 import dev.wharf.environment.RunningSandbox;
+import dev.wharf.metering.SandboxMeter;
 import dev.wharf.model.ModelRouter;
 import dev.wharf.platform.SafeContext;
 import dev.wharf.sandbox.SandboxDaemonClient;
@@ -40,11 +41,12 @@ public class AgentRunLauncher {
     private final ObjectMapper mapper;
     private final InteractionLease lease;
     private final EnvironmentLifetimes lifetimes;
+    private final SandboxMeter meter;
 
     public AgentRunLauncher(InteractionRepository repository, InteractionLog log, InteractionViews views,
                             AgentService agents, EnvironmentService environments, SandboxDaemonClient daemon,
                             SandboxStartup sandboxes, ModelRouter router, InteractionConfig config, ObjectMapper mapper,
-                            InteractionLease lease, EnvironmentLifetimes lifetimes) {
+                            InteractionLease lease, EnvironmentLifetimes lifetimes, SandboxMeter meter) {
         this.repository = repository;
         this.log = log;
         this.views = views;
@@ -57,6 +59,7 @@ public class AgentRunLauncher {
         this.mapper = mapper;
         this.lease = lease;
         this.lifetimes = lifetimes;
+        this.meter = meter;
     }
 
     /** The model driving this agent: the request's agent_config.model, the agent's, or the platform default. */
@@ -86,6 +89,8 @@ public class AgentRunLauncher {
                         .call(environmentId -> repository.setEnvironment(id, environmentId))
                         .chain(environmentId -> environments.ensureRunning(row.tenantId(), environmentId))
                         .call(sandbox -> capAtLifetime(id, sandbox.environmentId()))
+                        // From here the sandbox's running time is charged to this interaction, until it ends.
+                        .call(sandbox -> meter.attach(id, sandbox.containerId()))
                         .chain(sandbox -> daemon.startRun(sandbox.address(), sandbox.token(),
                                 runRequest(row, request, sandbox)))
                         .chain(() -> repository.markRunStarted(id)))

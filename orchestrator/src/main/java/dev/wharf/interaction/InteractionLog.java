@@ -1,5 +1,6 @@
 package dev.wharf.interaction;
 
+import dev.wharf.metering.SandboxMeter;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,7 +16,8 @@ import org.jboss.logging.Logger;
  * The only writer of interaction event logs. Each append commits, then wakes the streams following that
  * interaction in this process (others poll), so a subscriber never sees an event that could still roll back.
  * A terminal move also fires {@link InteractionEnded} after the commit, asynchronously, so observers (webhooks)
- * never delay or fail the transition.
+ * never delay or fail the transition. A terminal move also hands the sandboxes the run was using back to their
+ * environments, writing the run's sandbox time to the usage ledger in the same transaction.
  */
 @ApplicationScoped
 public class InteractionLog {
@@ -26,12 +28,15 @@ public class InteractionLog {
     private final EventBus bus;
     private final Clock clock;
     private final Event<InteractionEnded> ended;
+    private final SandboxMeter meter;
 
-    public InteractionLog(InteractionRepository repository, EventBus bus, Clock clock, Event<InteractionEnded> ended) {
+    public InteractionLog(InteractionRepository repository, EventBus bus, Clock clock, Event<InteractionEnded> ended,
+                          SandboxMeter meter) {
         this.repository = repository;
         this.bus = bus;
         this.clock = clock;
         this.ended = ended;
+        this.meter = meter;
     }
 
     /** Appends a whole step (start and stop) at {@code index}. */
@@ -77,7 +82,9 @@ public class InteractionLog {
                             if (!to.terminal()) {
                                 return status.replaceWith(true);
                             }
-                            return status.chain(() -> errorEvent(tx, id, to, errors))
+                            // The sandbox time the run used is written in the same transaction that ends it.
+                            return status.chain(() -> meter.detach(tx, id))
+                                    .chain(() -> errorEvent(tx, id, to, errors))
                                     .chain(() -> completedEvent(tx, id, finalView, finalRow))
                                     .replaceWith(true);
                         }))

@@ -1,6 +1,9 @@
 package dev.wharf.interaction;
 
 import dev.wharf.capacity.ServiceTier;
+import dev.wharf.metering.Figures;
+import dev.wharf.metering.InteractionCharges;
+import dev.wharf.metering.UsageReports;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,20 +22,24 @@ public class InteractionViews {
     private static final int ALL = Integer.MAX_VALUE;
 
     private final InteractionRepository repository;
+    private final UsageReports usage;
 
-    public InteractionViews(InteractionRepository repository) {
+    public InteractionViews(InteractionRepository repository, UsageReports usage) {
         this.repository = repository;
+        this.usage = usage;
     }
 
     /** The whole timeline, starting with the input. */
     public Uni<JsonObject> full(Interaction interaction) {
-        return steps(interaction.id()).map(steps -> render(interaction, steps));
+        return steps(interaction.id()).chain(steps -> usage.forInteraction(interaction.id())
+                .map(charges -> render(interaction, steps, charges)));
     }
 
     /** Only what this interaction generated: the answer to create. */
     public Uni<JsonObject> generated(Interaction interaction) {
-        return steps(interaction.id()).map(steps -> render(interaction, steps.subList(
-                Math.min(inputStepCount(interaction), steps.size()), steps.size())));
+        return steps(interaction.id()).chain(steps -> usage.forInteraction(interaction.id())
+                .map(charges -> render(interaction, steps.subList(
+                        Math.min(inputStepCount(interaction), steps.size()), steps.size()), charges)));
     }
 
     public Uni<List<JsonObject>> steps(String id) {
@@ -43,7 +50,16 @@ public class InteractionViews {
         return CreateInteraction.inputSteps(interaction.request().getValue("input")).size();
     }
 
+    /** Without the metered figures (x_sandbox_seconds, x_cost), which need the ledger: list items, created events. */
     public JsonObject render(Interaction i, List<JsonObject> steps) {
+        return render(i, steps, null);
+    }
+
+    /**
+     * {@code charges}, when known, adds {@code x_sandbox_seconds} and {@code x_cost} (in the price book's currency,
+     * wharf.metering.currency) to usage; both are numbers, like every usage field the SDKs parse.
+     */
+    public JsonObject render(Interaction i, List<JsonObject> steps, InteractionCharges charges) {
         JsonObject view = new JsonObject()
                 .put("object", "interaction")
                 .put("id", i.id())
@@ -56,11 +72,16 @@ public class InteractionViews {
             view.put("agent", i.agent());
         }
         view.put("steps", new JsonArray(steps));
-        view.put("usage", new JsonObject()
+        JsonObject usage = new JsonObject()
                 .put("total_input_tokens", i.usage().inputTokens())
                 .put("total_output_tokens", i.usage().outputTokens())
                 .put("total_thought_tokens", i.usage().thoughtTokens())
-                .put("total_tokens", i.usage().total()));
+                .put("total_tokens", i.usage().total());
+        if (charges != null) {
+            usage.put("x_sandbox_seconds", Figures.seconds(charges.sandboxSeconds()))
+                    .put("x_cost", Figures.money(charges.cost()));
+        }
+        view.put("usage", usage);
         view.put("errors", i.errors() == null ? new JsonArray() : i.errors());
         if (i.environmentId() != null) {
             view.put("environment_id", i.environmentId());

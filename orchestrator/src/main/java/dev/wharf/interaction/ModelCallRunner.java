@@ -1,5 +1,6 @@
 package dev.wharf.interaction;
 
+import dev.wharf.metering.TokenMeter;
 import dev.wharf.model.ModelEvent;
 import dev.wharf.model.ModelRequest;
 import dev.wharf.model.ModelResponse;
@@ -27,15 +28,17 @@ public class ModelCallRunner {
     private final ConversationHistory history;
     private final ModelRouter router;
     private final InteractionLease lease;
+    private final TokenMeter tokens;
 
     public ModelCallRunner(InteractionRepository repository, InteractionLog log, InteractionViews views,
-                           ConversationHistory history, ModelRouter router, InteractionLease lease) {
+                           ConversationHistory history, ModelRouter router, InteractionLease lease, TokenMeter tokens) {
         this.repository = repository;
         this.log = log;
         this.views = views;
         this.history = history;
         this.router = router;
         this.lease = lease;
+        this.tokens = tokens;
     }
 
     /** Refuses, before anything is stored, a model id no configured provider serves. */
@@ -56,7 +59,8 @@ public class ModelCallRunner {
                     int next = InteractionViews.inputStepCount(row);
                     return request.stream() ? streamed(id, model, call, next) : whole(id, model, call, next);
                 })
-                .chain(response -> repository.addUsage(id, response.usage()).replaceWith(response))
+                .chain(response -> repository.addUsage(id, response.usage())
+                        .chain(() -> tokens.record(id, row.model(), response.usage())).replaceWith(response))
                 .chain(response -> {
                     boolean calls = response.parts().stream().anyMatch(p -> p instanceof Part.ToolCall);
                     return log.transition(id, calls ? InteractionStatus.REQUIRES_ACTION : InteractionStatus.COMPLETED,

@@ -5,6 +5,7 @@ import dev.wharf.agent.AgentService;
 import dev.wharf.api.ApiException;
 import dev.wharf.api.ApiStatus;
 import dev.wharf.api.ErrorBody;
+import dev.wharf.metering.TokenMeter;
 import dev.wharf.model.ModelProviderException;
 import dev.wharf.model.ModelRequest;
 import dev.wharf.model.ModelResponse;
@@ -62,12 +63,14 @@ public class ModelGateway {
     private final dev.wharf.environment.EnvironmentService environments;
     private final InteractionConfig config;
     private final Clock clock;
+    private final TokenMeter tokens;
     private HttpServer server;
 
     public ModelGateway(Vertx vertx, InteractionRepository repository, InteractionLog log, InteractionViews views,
                         ConversationHistory history, AgentService agents, AgentRunLauncher launcher,
                         ModelRouter router, SandboxStartup sandboxes,
-                        dev.wharf.environment.EnvironmentService environments, InteractionConfig config, Clock clock) {
+                        dev.wharf.environment.EnvironmentService environments, InteractionConfig config, Clock clock,
+                        TokenMeter tokens) {
         this.vertx = vertx;
         this.repository = repository;
         this.log = log;
@@ -80,6 +83,7 @@ public class ModelGateway {
         this.environments = environments;
         this.config = config;
         this.clock = clock;
+        this.tokens = tokens;
     }
 
     void start(@Observes @Priority(AFTER_SANDBOX_STARTUP) StartupEvent event) {
@@ -113,7 +117,8 @@ public class ModelGateway {
                 history.through(row.previousInteractionId()).chain(earlier -> {
                     List<JsonObject> steps = new ArrayList<>(earlier);
                     steps.addAll(own);
-                    ResolvedModel model = router.resolve(launcher.agentModel(requestConfig, agent));
+                    String modelId = launcher.agentModel(requestConfig, agent);
+                    ResolvedModel model = router.resolve(modelId);
                     ModelRequest call = new ModelRequest(model.model(), instructions(agent, request),
                             Steps.toConversation(steps), tools(body, request, agent), request.generationConfig(), null);
                     return model.provider().generate(call)
@@ -121,7 +126,8 @@ public class ModelGateway {
                                             InteractionStatus.FAILED,
                                             new JsonArray().add(InteractionFailures.describe(e)), views::full)
                                     .chain(() -> Uni.createFrom().failure(ApiException.unavailable(e.getMessage()))))
-                            .call(response -> record(row.id(), own.size(), response));
+                            .call(response -> record(row.id(), own.size(), response))
+                            .call(response -> tokens.record(row.id(), modelId, response.usage()));
                 })))
                 .chain(response -> repository.addUsage(row.id(), response.usage())
                         .chain(total -> overBudget(row, total)).replaceWith(response))

@@ -1,5 +1,6 @@
 package dev.wharf.sandbox;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -12,8 +13,11 @@ public interface SandboxProvider {
     /** Creates the workspace volume if absent, then starts a hardened container on it. */
     SandboxHandle start(SandboxSpec spec);
 
-    /** Stops and removes the container; a container that is already gone is not an error. */
-    void remove(String containerId);
+    /**
+     * Stops and removes the container; a container that is already gone is not an error. Returns when the
+     * container stopped, by the engine's record, or empty when the engine no longer knew it.
+     */
+    Optional<Instant> remove(String containerId);
 
     /** Removes a workspace volume and the files in it; an absent volume is not an error. */
     void removeWorkspace(String volumeName);

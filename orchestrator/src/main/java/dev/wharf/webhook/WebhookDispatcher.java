@@ -76,7 +76,7 @@ public class WebhookDispatcher {
         }
         JsonObject payload = new JsonObject().put("type", type.get().wire()).put("timestamp", now.toString())
                 .put("data", data);
-        return repository.enabledSubscribers(ended.tenantId(), type.get().wire()).chain(webhooks -> {
+        return repository.tenantSubscribers(ended.tenantId(), type.get().wire()).chain(webhooks -> {
             List<WebhookDelivery> deliveries = new ArrayList<>();
             webhooks.forEach(webhook -> deliveries.add(firstAttempt(ended.tenantId(), webhook.id(), webhook.uri(), type.get(),
                     ended.interactionId(), payload, now)));
@@ -95,6 +95,24 @@ public class WebhookDispatcher {
             List<WebhookDelivery> claimed = deliveries.stream().map(d -> withClaim(d, token)).toList();
             return repository.insertClaimed(claimed, token, now.plus(claimLease()))
                     .chain(() -> sendAll(claimed));
+        });
+    }
+
+    /**
+     * Enqueues an event for a tenant's webhooks inside the caller's transaction (an outbox): the deliveries exist
+     * exactly when the caller's change commits, and the poller sends them within {@code poll-interval}. Used for
+     * events that are not an interaction's end, such as {@code budget.threshold_reached}. Returns how many.
+     */
+    public Uni<Integer> enqueueForTenant(io.vertx.mutiny.sqlclient.SqlClient tx, String tenantId,
+                                         WebhookEventType type, JsonObject data) {
+        Instant now = clock.instant();
+        JsonObject payload = new JsonObject().put("type", type.wire()).put("timestamp", now.toString())
+                .put("data", data);
+        return repository.tenantSubscribers(tx, tenantId, type.wire()).chain(webhooks -> {
+            List<WebhookDelivery> deliveries = webhooks.stream()
+                    .map(webhook -> firstAttempt(tenantId, webhook.id(), webhook.uri(), type, null, payload, now))
+                    .toList();
+            return repository.insertPending(tx, deliveries).replaceWith(deliveries.size());
         });
     }
 

@@ -10,7 +10,7 @@ public enum WebhookEventType {
     INTERACTION_COMPLETED("interaction.completed"),
     INTERACTION_FAILED("interaction.failed"),
     INTERACTION_REQUIRES_ACTION("interaction.requires_action"),
-    /** Accepted in subscriptions for budgets; nothing emits it yet. */
+    /** A tenant's monthly budget crossed one of its alert thresholds (emitted by budget.BudgetService). */
     BUDGET_THRESHOLD_REACHED("budget.threshold_reached");
 
     private final String wire;

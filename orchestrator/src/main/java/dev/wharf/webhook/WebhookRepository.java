@@ -91,10 +91,16 @@ public class WebhookRepository {
                 .map(rows -> rows.rowCount() == 1);
     }
 
-    public Uni<List<Webhook>> enabledSubscribers(String tenantId, String eventType) {
-        return pool.preparedQuery("SELECT " + WEBHOOK_COLUMNS + " FROM webhook WHERE tenant_id = $2"
-                        + " AND state = 'enabled' AND subscribed_events @> jsonb_build_array($1::text)")
-                .execute(Tuple.of(eventType, tenantId))
+    /** The tenant's enabled webhooks subscribed to {@code eventType}. */
+    public Uni<List<Webhook>> tenantSubscribers(String tenantId, String eventType) {
+        return tenantSubscribers(pool, tenantId, eventType);
+    }
+
+    /** A tenant's enabled webhooks subscribed to {@code eventType}, read in the caller's transaction. */
+    public Uni<List<Webhook>> tenantSubscribers(SqlClient client, String tenantId, String eventType) {
+        return client.preparedQuery("SELECT " + WEBHOOK_COLUMNS + " FROM webhook WHERE tenant_id = $1 AND state = 'enabled'"
+                        + " AND subscribed_events @> jsonb_build_array($2::text)")
+                .execute(Tuple.of(tenantId, eventType))
                 .map(rows -> {
                     List<Webhook> all = new ArrayList<>();
                     rows.forEach(row -> all.add(webhook(row)));
@@ -156,6 +162,22 @@ public class WebhookRepository {
                         + " WHERE id = $1 AND attempt = $2 AND claim_token = $3 AND status = 'pending'")
                 .execute(Tuple.of(d.id(), d.attempt(), d.claimToken(), status, responseStatus, error))
                 .map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Inserts first attempts, unclaimed and due, in the caller's transaction: the poller sends them. */
+    public Uni<Void> insertPending(SqlClient tx, List<WebhookDelivery> deliveries) {
+        if (deliveries.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Tuple> batch = new ArrayList<>();
+        for (WebhookDelivery d : deliveries) {
+            batch.add(Tuple.from(new Object[] {d.id(), d.attempt(), d.webhookId(), d.uri(), d.eventType(),
+                    d.interactionId(), d.payload(), d.status(), time(d.created()), time(d.nextAttemptAt()), d.tenantId()}));
+        }
+        return tx.preparedQuery("INSERT INTO webhook_delivery (id, attempt, webhook_id, uri, event_type,"
+                        + " interaction_id, payload, status, created_at, next_attempt_at, tenant_id)"
+                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                .executeBatch(batch).replaceWithVoid();
     }
 
     public Uni<Void> insertRetry(SqlClient tx, WebhookDelivery next) {

@@ -17,6 +17,7 @@ import dev.wharf.sandbox.SandboxProvider;
 import dev.wharf.sandbox.SandboxSpec;
 import dev.wharf.sandbox.SandboxState;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -106,22 +107,26 @@ public class DockerSandboxProvider implements SandboxProvider {
     }
 
     @Override
-    public void remove(String containerId) {
+    public Optional<Instant> remove(String containerId) {
         try {
             docker.stopContainerCmd(containerId).withTimeout(STOP_GRACE_SECONDS).exec();
         } catch (NotFoundException gone) {
-            return;
+            return Optional.empty();
         } catch (RuntimeException notRunning) {
             LOG.debugf("stop %s: %s", containerId, notRunning.getMessage());
         }
+        // Read between stop and remove: once removed, the engine forgets when the container stopped, which
+        // metering needs.
+        Optional<Instant> finishedAt = inspect(containerId).map(SandboxState::finishedAt);
         try {
             docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(false).exec();
         } catch (NotFoundException gone) {
-            return;
+            return finishedAt;
         } catch (ConflictException inProgress) {
             LOG.debugf("removal of %s already in progress", containerId);
         }
         awaitGone(containerId);
+        return finishedAt;
     }
 
     /**
@@ -168,13 +173,27 @@ public class DockerSandboxProvider implements SandboxProvider {
         InspectContainerResponse.ContainerState state = inspected.getState();
         Map<String, String> labels = inspected.getConfig().getLabels();
         Long exitCode = state.getExitCodeLong();
+        boolean running = Boolean.TRUE.equals(state.getRunning());
         return new SandboxState(
                 inspected.getId(),
                 labels == null ? null : labels.get(SandboxLabels.ENVIRONMENT),
-                Boolean.TRUE.equals(state.getRunning()),
+                running,
                 Boolean.TRUE.equals(state.getOOMKilled()),
                 exitCode == null ? null : exitCode.intValue(),
-                state.getError());
+                state.getError(),
+                running ? null : engineTime(state.getFinishedAt()));
+    }
+
+    /** The engine's RFC 3339 time; it reports year 1 for "never". */
+    private static Instant engineTime(String time) {
+        if (time == null || time.isBlank() || time.startsWith("0001-")) {
+            return null;
+        }
+        try {
+            return Instant.parse(time);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     @Override
