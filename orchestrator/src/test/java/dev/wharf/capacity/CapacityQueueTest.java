@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.wharf.metering.PriceBook;
 import dev.wharf.support.Api;
 import dev.wharf.support.ScriptedModel;
 import io.quarkus.test.junit.QuarkusTest;
@@ -23,6 +24,8 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import jakarta.inject.Inject;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +63,9 @@ class CapacityQueueTest {
         GatedAgents.cleanUp();
     }
 
+    @Inject
+    PriceBook prices;
+
     @Test
     void flexWaitsBehindStandardAndItsWaitIsMeasured() throws Exception {
         String standard = start(null, agentTask("standard work", "background", true));
@@ -90,6 +96,24 @@ class CapacityQueueTest {
         assertEquals(flex, answer.getString("id"));
         assertTrue(metric("wharf_queue_wait_seconds_count", "flex") >= 1.0, "the flex wait was recorded");
         assertEquals(0.0, metric("wharf_queue_depth", "flex"));
+
+        // Flex waited longest and pays half: each is billed its own sandbox seconds and tokens at its tier's share
+        // of the list price.
+        assertBilledAt(get(null, standard), BigDecimal.ONE);
+        assertBilledAt(get(null, flex), new BigDecimal("0.5"));
+    }
+
+    /** x_cost is {@code share} of what the interaction's own sandbox seconds and tokens cost at list price. */
+    private void assertBilledAt(JsonObject interaction, BigDecimal share) {
+        JsonObject usage = interaction.getJsonObject("usage");
+        BigDecimal seconds = new BigDecimal(usage.getValue("x_sandbox_seconds").toString());
+        assertTrue(seconds.signum() > 0, "its sandbox time is metered: " + usage.encode());
+        BigDecimal listPrice = prices.sandboxCost(seconds, PriceBook.STANDARD).add(prices.tokenCost(null,
+                usage.getLong("total_input_tokens"), usage.getLong("total_output_tokens"),
+                usage.getLong("total_thought_tokens", 0L), PriceBook.STANDARD));
+        BigDecimal billed = new BigDecimal(usage.getValue("x_cost").toString());
+        assertTrue(billed.subtract(listPrice.multiply(share)).abs().compareTo(new BigDecimal("0.000002")) <= 0,
+                interaction.getString("service_tier") + " billed " + billed + ", list price " + listPrice);
     }
 
     @Test

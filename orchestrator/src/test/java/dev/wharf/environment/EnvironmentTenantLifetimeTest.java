@@ -10,8 +10,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.wharf.model.ScriptedOpenAiServer;
 import dev.wharf.sandbox.SandboxLabels;
-import dev.wharf.support.AdminApi;
-import dev.wharf.support.AdminApi.TenantKey;
+import dev.wharf.support.Tenants;
 import dev.wharf.support.ScriptedModel;
 import dev.wharf.support.TestClock;
 import dev.wharf.support.TestTenants;
@@ -56,28 +55,28 @@ class EnvironmentTenantLifetimeTest {
         VertxContextSupport.subscribeAndAwait(() -> reconciler.reconcileOnce());
     }
 
-    static io.restassured.specification.RequestSpecification as(TenantKey tenant) {
+    static io.restassured.specification.RequestSpecification as(Tenants.Created tenant) {
         return given().header(TestTenants.KEY_HEADER, tenant.key());
     }
 
     /** An environment of {@code tenant}, created with its key and so under its limits. */
-    String environmentOf(TenantKey tenant) {
+    String environmentOf(Tenants.Created tenant) {
         String id = as(tenant).contentType(ContentType.JSON).body(Map.of()).post("/v1/environments")
                 .then().statusCode(200).body("status", equalTo("active")).extract().path("id");
         exec(tenant, id, "echo kept > kept.txt");
         return id;
     }
 
-    static ValidatableResponse exec(TenantKey tenant, String environment, String command) {
+    static ValidatableResponse exec(Tenants.Created tenant, String environment, String command) {
         return as(tenant).contentType(ContentType.JSON).body(Map.of("command", command))
                 .post("/v1/environments/" + environment + ":exec").then().statusCode(200).body("exit_code", equalTo(0));
     }
 
-    static ValidatableResponse environment(TenantKey tenant, String id) {
+    static ValidatableResponse environment(Tenants.Created tenant, String id) {
         return as(tenant).get("/v1/environments/" + id).then().statusCode(200);
     }
 
-    Duration untilExpiry(TenantKey tenant, String id) {
+    Duration untilExpiry(Tenants.Created tenant, String id) {
         return Duration.between(clock.instant(), Instant.parse(environment(tenant, id).extract().path("x_expires_at")));
     }
 
@@ -88,8 +87,8 @@ class EnvironmentTenantLifetimeTest {
 
     @Test
     void eachTenantsIdleTtlDecidesWhenItsEnvironmentsExpire() throws Throwable {
-        TenantKey brief = AdminApi.createTenant("idle-brief", Map.of("environment_idle_ttl_seconds", 120));
-        TenantKey patient = AdminApi.createTenant("idle-patient", Map.of("environment_idle_ttl_seconds", 7200));
+        Tenants.Created brief = Tenants.create("idle-brief", Map.of("environment_idle_ttl_seconds", 120));
+        Tenants.Created patient = Tenants.create("idle-patient", Map.of("environment_idle_ttl_seconds", 7200));
         String brieflyKept = environmentOf(brief);
         String longKept = environmentOf(patient);
         assertBetween(untilExpiry(brief, brieflyKept), Duration.ofSeconds(100), Duration.ofSeconds(121));
@@ -108,7 +107,7 @@ class EnvironmentTenantLifetimeTest {
 
     @Test
     void useDoesNotKeepASandboxPastItsMaximumLifetimeAndUsingItAgainResumesIt() throws Throwable {
-        TenantKey tenant = AdminApi.createTenant("lifetime", Map.of("environment_idle_ttl_seconds", 7200,
+        Tenants.Created tenant = Tenants.create("lifetime", Map.of("environment_idle_ttl_seconds", 7200,
                 "environment_max_lifetime_seconds", 600));
         String id = environmentOf(tenant);
         String container = containerOf(id);
@@ -135,7 +134,7 @@ class EnvironmentTenantLifetimeTest {
 
     @Test
     void aRunningInteractionKeepsItsEnvironmentFromIdlingButNotPastItsLifetime() throws Throwable {
-        TenantKey tenant = AdminApi.createTenant("busy", Map.of("environment_idle_ttl_seconds", 60,
+        Tenants.Created tenant = Tenants.create("busy", Map.of("environment_idle_ttl_seconds", 60,
                 "environment_max_lifetime_seconds", 600));
         String id = environmentOf(tenant);
         Instant created = Instant.parse(environment(tenant, id).extract().path("created"));
@@ -169,7 +168,7 @@ class EnvironmentTenantLifetimeTest {
         as(tenant).delete("/v1/environments/" + id).then().statusCode(200);
     }
 
-    static JsonObject awaitInteraction(TenantKey tenant, String id, java.util.function.Predicate<JsonObject> done)
+    static JsonObject awaitInteraction(Tenants.Created tenant, String id, java.util.function.Predicate<JsonObject> done)
             throws InterruptedException {
         JsonObject view = null;
         for (int i = 0; i < 300; i++) {

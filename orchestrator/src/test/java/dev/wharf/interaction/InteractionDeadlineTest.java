@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wharf.model.ScriptedOpenAiServer;
-import dev.wharf.support.AdminApi;
+import dev.wharf.support.Tenants;
 import dev.wharf.support.ScriptedModel;
 import dev.wharf.tenant.Tenant;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -41,12 +41,12 @@ class InteractionDeadlineTest {
     void reset() {
         model = ScriptedModel.server();
         model.reset();
-        AdminApi.clearLimits(Tenant.DEFAULT_ID);
+        Tenants.clearLimits(Tenant.DEFAULT_ID);
     }
 
     @AfterEach
     void clearLimits() {
-        AdminApi.clearLimits(Tenant.DEFAULT_ID);
+        Tenants.clearLimits(Tenant.DEFAULT_ID);
     }
 
     static Map<String, Object> modelCall(Object timeoutSeconds) {
@@ -64,7 +64,7 @@ class InteractionDeadlineTest {
 
     @Test
     void taskAboveTheTenantMaximumRunsWithTheCapAndEndsIncompleteAtItsDeadlineKeepingItsFiles() {
-        AdminApi.setLimits(Tenant.DEFAULT_ID, Map.of("max_timeout_seconds", 6));
+        Tenants.setLimits(Tenant.DEFAULT_ID, Map.of("max_timeout_seconds", 6));
         model.replyToolCall("execute_code",
                 "{\"language\":\"bash\",\"code\":\"echo partial > progress.txt; sleep 120\"}");
 
@@ -89,6 +89,10 @@ class InteractionDeadlineTest {
         assertTrue(!ended.isBefore(created.plusSeconds(6)) && ended.isBefore(created.plusSeconds(100)),
                 "ended " + Duration.between(created, ended) + " after it was created");
 
+        // Billed for the sandbox time its run used up to the deadline, and not a second past it.
+        double metered = Double.parseDouble(done.path("usage.x_sandbox_seconds").toString());
+        assertTrue(metered <= 6 + 1 && metered >= 6 - 3, "metered " + metered + " s for a 6 s timeout");
+
         String environment = done.path("environment_id");
         given().queryParam("alt", "media").get("/v1/environments/" + environment + "/files/progress.txt")
                 .then().statusCode(200).body(equalTo("partial\n"));
@@ -102,7 +106,7 @@ class InteractionDeadlineTest {
 
     @Test
     void theTenantsDefaultAndMaximumApplyAndARequestAboveTheMaximumIsCappedNotRefused() {
-        AdminApi.setLimits(Tenant.DEFAULT_ID, Map.of("default_timeout_seconds", 45, "max_timeout_seconds", 90));
+        Tenants.setLimits(Tenant.DEFAULT_ID, Map.of("default_timeout_seconds", 45, "max_timeout_seconds", 90));
         model.reply("one").reply("two").reply("three");
 
         create(modelCall(null)).response().then().body("status", equalTo("completed"))
@@ -131,7 +135,7 @@ class InteractionDeadlineTest {
         given().contentType(ContentType.JSON).body(Map.of("id", name, "agent_config", Map.of("type", "dynamic",
                         "model", "openai/agent-model", "timeout_seconds", 20)))
                 .post("/v1/agents").then().statusCode(200);
-        AdminApi.setLimits(Tenant.DEFAULT_ID, Map.of("default_timeout_seconds", 45));
+        Tenants.setLimits(Tenant.DEFAULT_ID, Map.of("default_timeout_seconds", 45));
         model.reply("done").reply("done again");
         try {
             // The tenant's default comes first, but the agent's own timeout caps it.

@@ -278,6 +278,13 @@ class ControlPlaneRestartIT {
         assertTrue(Math.abs(Duration.between(deadline, recordedEnd).toSeconds()) <= 3,
                 "ended at " + recordedEnd + ", deadline " + deadline);
 
+        // Its run is billed from the moment it was handed to its sandbox up to the deadline, across the restart:
+        // not beyond the deadline, and without the seconds the control plane was down missing.
+        double metered = ended.getJsonObject("usage").getDouble("x_sandbox_seconds");
+        log("interaction %s metered %.3f s of sandbox time for a %d s timeout", id, metered, timeoutSeconds);
+        assertTrue(metered <= timeoutSeconds + 1 && metered >= timeoutSeconds - 5,
+                "metered " + metered + " s for a " + timeoutSeconds + " s timeout: " + ended.encodePrettily());
+
         // The files made before the deadline stay downloadable; the command was stopped, not left running.
         HttpResponse<String> early = send("GET", "/v1/environments/" + environment + "/files/early.txt?alt=media", null);
         assertEquals(200, early.statusCode(), early.body());

@@ -10,8 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.sun.net.httpserver.HttpServer;
-import dev.wharf.support.AdminApi;
-import dev.wharf.support.AdminApi.TenantKey;
+import dev.wharf.support.Tenants;
 import dev.wharf.support.ScriptedModel;
 import dev.wharf.support.TestClock;
 import dev.wharf.support.TestTenants;
@@ -74,7 +73,7 @@ class RetentionPurgeTest {
         receiver.stop(0);
     }
 
-    static RequestSpecification as(TenantKey tenant) {
+    static RequestSpecification as(Tenants.Created tenant) {
         return given().header(TestTenants.KEY_HEADER, tenant.key());
     }
 
@@ -83,7 +82,7 @@ class RetentionPurgeTest {
     }
 
     /** A finished interaction of {@code tenant} whose completion was delivered to the test's webhook receiver. */
-    String interaction(TenantKey tenant, String previous) throws InterruptedException {
+    String interaction(Tenants.Created tenant, String previous) throws InterruptedException {
         ScriptedModel.server().reply("noted");
         Map<String, Object> body = new HashMap<>(Map.of("model", "openai/test", "input", "remember this",
                 "webhook_config", Map.of("uris", List.of(hook))));
@@ -100,7 +99,7 @@ class RetentionPurgeTest {
         return id;
     }
 
-    String environment(TenantKey tenant) {
+    String environment(Tenants.Created tenant) {
         String id = as(tenant).contentType(ContentType.JSON).body(Map.of()).post("/v1/environments")
                 .then().statusCode(200).extract().path("id");
         as(tenant).contentType(ContentType.JSON).body(Map.of("command", "echo artifact > out.txt"))
@@ -120,33 +119,33 @@ class RetentionPurgeTest {
         return registry.counter("wharf.retention.purged", "kind", kind).count();
     }
 
-    void assertInteractionGone(TenantKey tenant, String id) {
+    void assertInteractionGone(Tenants.Created tenant, String id) {
         as(tenant).get("/v1/interactions/" + id).then().statusCode(404);
         assertEquals(0, count("SELECT count(*) FROM interaction_event WHERE interaction_id = $1", id));
         assertEquals(0, count("SELECT count(*) FROM webhook_delivery WHERE interaction_id = $1", id));
     }
 
-    void assertInteractionKept(TenantKey tenant, String id) {
+    void assertInteractionKept(Tenants.Created tenant, String id) {
         as(tenant).get("/v1/interactions/" + id).then().statusCode(200).body("status", equalTo("completed"));
         assertEquals(1, count("SELECT count(*) FROM webhook_delivery WHERE interaction_id = $1", id));
     }
 
-    void assertEnvironmentGone(TenantKey tenant, String id) {
+    void assertEnvironmentGone(Tenants.Created tenant, String id) {
         as(tenant).get("/v1/environments/" + id).then().statusCode(404);
         assertEquals(0, count("SELECT count(*) FROM environment WHERE id = $1", id));
         assertThrows(NotFoundException.class, () -> docker.inspectVolumeCmd("wharf-ws-" + id).exec());
     }
 
     /** Checked without using the environment: a download would be activity, and restart its retention. */
-    void assertEnvironmentKept(TenantKey tenant, String id) {
+    void assertEnvironmentKept(Tenants.Created tenant, String id) {
         as(tenant).get("/v1/environments/" + id).then().statusCode(200).body("file_count", equalTo("1"));
         docker.inspectVolumeCmd("wharf-ws-" + id).exec();
     }
 
     @Test
     void purgeRemovesExactlyWhatIsPastEachTenantsRetention() throws Throwable {
-        TenantKey brief = AdminApi.createTenant("keeps-two-days", Map.of("retention_days", 2));
-        TenantKey patient = AdminApi.createTenant("keeps-five-days", Map.of("retention_days", 5));
+        Tenants.Created brief = Tenants.create("keeps-two-days", Map.of("retention_days", 2));
+        Tenants.Created patient = Tenants.create("keeps-five-days", Map.of("retention_days", 5));
 
         // Day 0.
         String briefOld = interaction(brief, null);
