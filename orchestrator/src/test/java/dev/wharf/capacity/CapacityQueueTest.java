@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.wharf.metering.PriceBook;
 import dev.wharf.support.Api;
 import dev.wharf.support.ScriptedModel;
+import dev.wharf.support.SseEvents;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -168,7 +169,7 @@ class CapacityQueueTest {
         release(null, running);
         release(null, streamed);
 
-        List<JsonObject> events = sseData(stream.get());
+        List<JsonObject> events = SseEvents.parse(stream.get());
         assertEquals("interaction.created", events.get(0).getString("event_type"));
         assertEquals("queued", events.get(0).getJsonObject("interaction").getString("status"));
         int inProgress = indexOf(events, "interaction.status_update", "in_progress");
@@ -228,23 +229,6 @@ class CapacityQueueTest {
         }
         fail("no queued " + tier + " interaction appeared");
         return null;
-    }
-
-    /** The JSON of each event's data lines, as the SDKs read a stream. */
-    private static List<JsonObject> sseData(String body) {
-        List<JsonObject> events = new java.util.ArrayList<>();
-        for (String block : body.split("\n\n")) {
-            StringBuilder data = new StringBuilder();
-            for (String line : block.split("\n")) {
-                if (line.startsWith("data:")) {
-                    data.append(line.substring(5).trim());
-                }
-            }
-            if (!data.isEmpty()) {
-                events.add(new JsonObject(data.toString()));
-            }
-        }
-        return events;
     }
 
     private static int indexOf(List<JsonObject> events, String type, String status) {

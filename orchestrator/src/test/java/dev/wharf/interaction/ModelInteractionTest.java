@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wharf.model.ScriptedOpenAiServer;
 import dev.wharf.support.ScriptedModel;
+import dev.wharf.support.SseEvents;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;

@@ -23,6 +23,8 @@ public final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final Clock platformClock;
     private final List<Delivery> deliveries = new ArrayList<>();
+    private final java.util.Deque<Integer> answers = new java.util.ArrayDeque<>();
+    private volatile Integer alwaysAnswer;
     private volatile String secret;
 
     /** One request the receiver got, and why its signature was refused (null when it checked out). */
@@ -47,10 +49,13 @@ public final class WebhookReceiver implements AutoCloseable {
             Map<String, String> headers = new java.util.HashMap<>();
             exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(), values.get(0)));
             String problem = verify(headers, body);
+            int status;
             synchronized (this) {
                 deliveries.add(new Delivery(headers, body, problem));
+                status = problem != null ? 401
+                        : alwaysAnswer != null ? alwaysAnswer : answers.isEmpty() ? 200 : answers.poll();
             }
-            exchange.sendResponseHeaders(problem == null ? 200 : 401, -1);
+            exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
         server.start();
@@ -65,8 +70,25 @@ public final class WebhookReceiver implements AutoCloseable {
         this.secret = secret;
     }
 
+    /** The statuses to answer the next deliveries with, in order (then 200 again). */
+    public synchronized void answerNext(int... statuses) {
+        for (int status : statuses) {
+            answers.add(status);
+        }
+    }
+
+    /** Answers every delivery with {@code status} from now on (null: back to 200 and the scripted answers). */
+    public void alwaysAnswer(Integer status) {
+        this.alwaysAnswer = status;
+    }
+
     public synchronized List<Delivery> deliveries() {
         return List.copyOf(deliveries);
+    }
+
+    /** Waits (up to 20 s) until {@code count} deliveries have arrived, and returns them all. */
+    public List<Delivery> await(int count) {
+        return await(count, delivery -> true);
     }
 
     /** Waits (up to 20 s) until {@code count} deliveries matching {@code which} have arrived, and returns them. */

@@ -7,21 +7,16 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.wharf.support.ScriptedModel;
+import dev.wharf.support.WebhookReceiver;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -39,25 +34,18 @@ class WebhookTest {
     @Inject
     WebhookDispatcher dispatcher;
 
-    Receiver receiver;
-
-    /**
-     * Freshness is judged against the platform's clock, which other test classes move forward to reach
-     * deadlines; in production it is the wall clock.
-     */
-    static volatile java.time.Clock platformClock = java.time.Clock.systemUTC();
+    WebhookReceiver receiver;
 
     @jakarta.inject.Inject
     dev.wharf.support.TestClock testClock;
 
     @BeforeEach
     void setUp() throws IOException {
-        platformClock = testClock;
         ScriptedModel.server().reset();
         List<String> ids = given().get("/v1/webhooks?page_size=1000").then().statusCode(200)
                 .extract().path("webhooks.id");
         ids.forEach(id -> given().delete("/v1/webhooks/" + id).then().statusCode(200));
-        receiver = new Receiver();
+        receiver = new WebhookReceiver(testClock);
     }
 
     @AfterEach
@@ -68,25 +56,25 @@ class WebhookTest {
     @Test
     void completedInteractionIsDeliveredOnceAndSigned() {
         Map<String, Object> created = subscribe(List.of("interaction.completed"));
-        receiver.secret = (String) created.get("secret");
+        receiver.secret((String) created.get("secret"));
         String interaction = runInteraction(() -> ScriptedModel.server().reply("hi"), Map.of());
 
-        JsonObject body = receiver.awaitRequests(1).get(0).verifiedBody();
+        JsonObject body = receiver.await(1).get(0).verifiedBody();
         assertEquals("interaction.completed", body.getString("type"));
         assertEquals(interaction, body.getJsonObject("data").getString("id"));
         assertEquals("completed", body.getJsonObject("data").getString("status"));
         Instant.parse(body.getString("timestamp"));
         sleep(1000);
-        assertEquals(1, receiver.requests().size(), "exactly one delivery");
+        assertEquals(1, receiver.deliveries().size(), "exactly one delivery");
     }
 
     @Test
     void failedInteractionRaisesInteractionFailed() {
         Map<String, Object> created = subscribe(List.of("interaction.completed", "interaction.failed"));
-        receiver.secret = (String) created.get("secret");
+        receiver.secret((String) created.get("secret"));
         String interaction = runInteraction(() -> ScriptedModel.server().fail(500, "x"), Map.of());
 
-        JsonObject body = receiver.awaitRequests(1).get(0).verifiedBody();
+        JsonObject body = receiver.await(1).get(0).verifiedBody();
         assertEquals("interaction.failed", body.getString("type"));
         assertEquals(interaction, body.getJsonObject("data").getString("id"));
         assertEquals("failed", body.getJsonObject("data").getString("status"));
@@ -94,15 +82,14 @@ class WebhookTest {
 
     @Test
     void failedAttemptsAreRetriedWithTheSameIdUntilOneSucceeds() {
-        receiver.answers.add(500);
-        receiver.answers.add(500);
+        receiver.answerNext(500, 500);
         Map<String, Object> created = subscribe(List.of("interaction.completed"));
-        receiver.secret = (String) created.get("secret");
+        receiver.secret((String) created.get("secret"));
         String webhook = (String) created.get("id");
         String interaction = runInteraction(() -> ScriptedModel.server().reply("hi"), Map.of());
 
-        List<Recorded> attempts = receiver.awaitRequests(3);
-        attempts.forEach(Recorded::verifiedBody);
+        List<WebhookReceiver.Delivery> attempts = receiver.await(3);
+        attempts.forEach(WebhookReceiver.Delivery::verifiedBody);
         assertEquals(1, attempts.stream().map(r -> r.header("webhook-id")).distinct().count(), "stable webhook-id");
         awaitTrue(() -> "succeeded".equals(given().get("/v1/webhooks/" + webhook + "/deliveries").then()
                 .extract().path("deliveries[0].status")), "the third attempt is recorded as succeeded");
@@ -123,9 +110,9 @@ class WebhookTest {
 
     @Test
     void aReceiverThatAlwaysFailsGetsItsWebhookDisabled() {
-        receiver.alwaysAnswer = 503;
+        receiver.alwaysAnswer(503);
         Map<String, Object> created = subscribe(List.of("interaction.completed"));
-        receiver.secret = (String) created.get("secret");
+        receiver.secret((String) created.get("secret"));
         String webhook = (String) created.get("id");
         runInteraction(() -> ScriptedModel.server().reply("hi"), Map.of());
 
@@ -133,18 +120,18 @@ class WebhookTest {
         awaitTrue(() -> "disabled".equals(given().get("/v1/webhooks/" + webhook).then().extract().path("state")),
                 "webhook disabled after consecutive failures");
         sleep(1500);
-        assertEquals(3, receiver.requests().size(), "nothing is sent once disabled");
+        assertEquals(3, receiver.deliveries().size(), "nothing is sent once disabled");
         given().contentType(ContentType.JSON).body(Map.of("state", "enabled")).patch("/v1/webhooks/" + webhook)
                 .then().statusCode(200).body("state", equalTo("enabled"));
     }
 
     @Test
     void perRequestUrisReceiveTheEventWithUserMetadata() {
-        receiver.secret = dispatcher.requestSecret().await().atMost(Duration.ofSeconds(10));
+        receiver.secret(dispatcher.requestSecret().await().atMost(Duration.ofSeconds(10)));
         String interaction = runInteraction(() -> ScriptedModel.server().reply("hi"),
                 Map.of("webhook_config", Map.of("uris", List.of(receiver.uri()), "user_metadata", Map.of("job", "42"))));
 
-        JsonObject body = receiver.awaitRequests(1).get(0).verifiedBody();
+        JsonObject body = receiver.await(1).get(0).verifiedBody();
         assertEquals("interaction.completed", body.getString("type"));
         assertEquals(interaction, body.getJsonObject("data").getString("id"));
         assertEquals("42", body.getJsonObject("data").getJsonObject("user_metadata").getString("job"));
@@ -224,96 +211,6 @@ class WebhookTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
-        }
-    }
-
-    /** One request the receiver got, and whether its signature checked out. */
-    record Recorded(Map<String, String> headers, String body, String problem) {
-        String header(String name) {
-            return headers.get(name);
-        }
-
-        /** The body, after asserting the receiver accepted the signature. */
-        JsonObject verifiedBody() {
-            assertEquals(null, problem, "signature verification");
-            assertEquals("application/json", header("content-type"));
-            return new JsonObject(body);
-        }
-    }
-
-    /** A webhook endpoint on 127.0.0.1 that verifies signatures itself and answers scripted statuses. */
-    static final class Receiver implements AutoCloseable {
-        private final HttpServer server;
-        private final List<Recorded> requests = new ArrayList<>();
-        final Deque<Integer> answers = new ArrayDeque<>();
-        volatile Integer alwaysAnswer;
-        volatile String secret;
-
-        Receiver() throws IOException {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/hook", exchange -> {
-                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                Map<String, String> headers = new java.util.HashMap<>();
-                exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(), values.get(0)));
-                String problem = verify(headers, body);
-                int status;
-                synchronized (this) {
-                    requests.add(new Recorded(headers, body, problem));
-                    status = problem != null ? 401
-                            : alwaysAnswer != null ? alwaysAnswer : answers.isEmpty() ? 200 : answers.poll();
-                }
-                exchange.sendResponseHeaders(status, -1);
-                exchange.close();
-            });
-            server.start();
-        }
-
-        /** The Standard Webhooks check: HMAC over id.timestamp.body, and a timestamp within five minutes. */
-        private String verify(Map<String, String> headers, String body) {
-            String id = headers.get("webhook-id");
-            String timestamp = headers.get("webhook-timestamp");
-            String signature = headers.get("webhook-signature");
-            if (id == null || timestamp == null || signature == null || secret == null) {
-                return "missing webhook headers or secret";
-            }
-            long sent = Long.parseLong(timestamp);
-            if (Math.abs(platformClock.instant().getEpochSecond() - sent) > 300) {
-                return "timestamp too far from now";
-            }
-            try {
-                javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-                byte[] key = java.util.Base64.getDecoder().decode(secret.substring("whsec_".length()));
-                mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
-                String expected = "v1," + java.util.Base64.getEncoder().encodeToString(
-                        mac.doFinal((id + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8)));
-                for (String candidate : signature.split(" ")) {
-                    if (java.security.MessageDigest.isEqual(candidate.getBytes(StandardCharsets.UTF_8),
-                            expected.getBytes(StandardCharsets.UTF_8))) {
-                        return null;
-                    }
-                }
-                return "signature mismatch";
-            } catch (java.security.GeneralSecurityException e) {
-                return e.toString();
-            }
-        }
-
-        String uri() {
-            return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
-        }
-
-        synchronized List<Recorded> requests() {
-            return List.copyOf(requests);
-        }
-
-        List<Recorded> awaitRequests(int count) {
-            awaitTrue(() -> requests().size() >= count, count + " webhook requests");
-            return requests();
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
         }
     }
 }

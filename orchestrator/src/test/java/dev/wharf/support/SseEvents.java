@@ -1,15 +1,15 @@
-package dev.wharf.interaction;
+package dev.wharf.support;
 
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Reads a server-sent event stream's data lines as the SDKs do: one JSON object per event. */
-final class SseEvents {
+public final class SseEvents {
     private SseEvents() {
     }
 
-    static List<JsonObject> parse(String body) {
+    public static List<JsonObject> parse(String body) {
         List<JsonObject> events = new ArrayList<>();
         for (String block : body.split("\n\n")) {
             StringBuilder data = new StringBuilder();
