@@ -88,7 +88,9 @@ class ControlPlaneRestartIT {
                         "-Dwharf.interactions.gateway-port=" + gatewayPort,
                         "-Dwharf.models.openai.base-url=" + model.baseUrl(),
                         "-Dwharf.interactions.lease=6s",
-                        "-Dwharf.interactions.watchdog-interval=1s"));
+                        "-Dwharf.interactions.watchdog-interval=1s",
+                        // One sandbox slot, so agent tasks queue behind each other (scenario 4).
+                        "-Dwharf.capacity.max-sandboxes=1"));
         Duration took = controlPlane.start();
         // A fresh installation hands its first key to its owner only, in a file nobody else may read.
         assertTrue(Files.isRegularFile(keyFile), "no first API key was written to " + keyFile);
@@ -292,6 +294,52 @@ class ControlPlaneRestartIT {
         HttpResponse<String> late = send("GET", "/v1/environments/" + environment + "/files/late.txt", null);
         assertEquals(404, late.statusCode(), "the timed-out command went on: " + late.body());
         assertNothingLeftInProgress();
+    }
+
+    @Test
+    @Order(4)
+    void queuedWorkSurvivesARestartAndStartsWhenTheSlotFrees() throws Exception {
+        model.replyToolCall("execute_code", new JsonObject().put("language", "bash")
+                        .put("code", "sleep 12; echo first > first.txt").encode())
+                .reply("first done")
+                .reply("second done");
+        String first = createAgentTask("Take the only slot for a while");
+        JsonObject running = await(first, Duration.ofSeconds(60), "its code runs",
+                now -> hasStep(now, "code_execution_call"));
+        environments.add(running.getString("environment_id"));
+        String second = createAgentTask("Wait for the slot");
+        assertEquals("queued", readable(second).getString("status"), "the host's one slot is taken");
+
+        restart();
+        assertEquals("queued", readable(second).getString("status"), "still waiting after the restart");
+
+        JsonObject firstDone = await(first, Duration.ofSeconds(90), "it ends",
+                now -> TERMINAL.contains(now.getString("status")));
+        assertEquals("completed", firstDone.getString("status"), firstDone.encodePrettily());
+        JsonObject secondDone = await(second, Duration.ofSeconds(90), "it ends",
+                now -> TERMINAL.contains(now.getString("status")));
+        environments.add(secondDone.getString("environment_id"));
+        assertEquals("completed", secondDone.getString("status"), secondDone.encodePrettily());
+        JsonArray steps = secondDone.getJsonArray("steps");
+        assertEquals("second done", steps.getJsonObject(steps.size() - 1).getJsonArray("content").getJsonObject(0)
+                .getString("text"));
+        // It started only once the first had freed the slot: its timeout counts from then.
+        Instant firstEnded = Instant.parse(firstDone.getString("updated"));
+        Instant secondDeadline = Instant.parse(secondDone.getString("x_deadline"));
+        assertTrue(!secondDeadline.isBefore(firstEnded.plus(Duration.ofMinutes(30)).minusSeconds(2)),
+                "admitted before the slot was free: deadline " + secondDeadline + ", first ended " + firstEnded);
+        assertEquals(3, model.requestCount(), "each turn ran once");
+        assertNothingLeftInProgress();
+    }
+
+    private static String createAgentTask(String input) throws Exception {
+        HttpResponse<String> created = send("POST", "/v1/interactions", new JsonObject()
+                .put("agent", "default")
+                .put("input", input)
+                .put("background", true)
+                .put("agent_config", new JsonObject().put("type", "dynamic").put("model", "openai/agent-model")));
+        assertEquals(200, created.statusCode(), created.body());
+        return new JsonObject(created.body()).getString("id");
     }
 
     // ---- steps -------------------------------------------------------------------------------------
