@@ -1,12 +1,14 @@
 package dev.wharf.retention;
 
 /** What one purge pass deleted, by kind. */
-public record PurgeCounts(long interactions, long interactionEvents, long webhookDeliveries, long environments) {
+public record PurgeCounts(long interactions, long interactionEvents, long webhookDeliveries, long environments,
+                          long usageRecords) {
 
-    public static final PurgeCounts NONE = new PurgeCounts(0, 0, 0, 0);
+    public static final PurgeCounts NONE = new PurgeCounts(0, 0, 0, 0, 0);
 
     public PurgeCounts plus(PurgeCounts other) {
         return new PurgeCounts(interactions + other.interactions, interactionEvents + other.interactionEvents,
-                webhookDeliveries + other.webhookDeliveries, environments + other.environments);
+                webhookDeliveries + other.webhookDeliveries, environments + other.environments,
+                usageRecords + other.usageRecords);
     }
 }

@@ -32,6 +32,7 @@ public class RetentionPurge {
     static final String INTERACTION_EVENT = "interaction_event";
     static final String WEBHOOK_DELIVERY = "webhook_delivery";
     static final String ENVIRONMENT = "environment";
+    static final String USAGE_RECORD = "usage_record";
 
     private final RetentionRepository repository;
     private final EnvironmentService environments;
@@ -49,7 +50,8 @@ public class RetentionPurge {
                 INTERACTION, counter(registry, INTERACTION),
                 INTERACTION_EVENT, counter(registry, INTERACTION_EVENT),
                 WEBHOOK_DELIVERY, counter(registry, WEBHOOK_DELIVERY),
-                ENVIRONMENT, counter(registry, ENVIRONMENT));
+                ENVIRONMENT, counter(registry, ENVIRONMENT),
+                USAGE_RECORD, counter(registry, USAGE_RECORD));
     }
 
     private static Counter counter(MeterRegistry registry, String kind) {
@@ -75,8 +77,8 @@ public class RetentionPurge {
         return interactions(now, PurgeCounts.NONE)
                 .chain(counts -> environments(now, counts))
                 .chain(counts -> deliveries(now, counts))
-                // Usage ledger: the metering work adds its purge here (entries older than the tenant's retention),
-                // so that nothing past retention remains anywhere Wharf writes.
+                // Billing records too: nothing past retention remains anywhere Wharf writes.
+                .chain(counts -> usage(now, counts))
                 .invoke(this::record);
     }
 
@@ -89,7 +91,7 @@ public class RetentionPurge {
     private Uni<PurgeCounts> environments(Instant now, PurgeCounts sofar) {
         return repository.environmentsPast(now, config.defaultDays(), config.batchSize())
                 .chain(ids -> purgeEach(ids).chain(removed -> {
-                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, 0, removed));
+                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, 0, removed, 0));
                     // A full batch may hide more; stop when a batch removed nothing, so a stuck one cannot loop.
                     return ids.size() < config.batchSize() || removed == 0 ? Uni.createFrom().item(counts)
                             : environments(now, counts);
@@ -108,8 +110,16 @@ public class RetentionPurge {
     private Uni<PurgeCounts> deliveries(Instant now, PurgeCounts sofar) {
         return repository.deleteDeliveries(now, config.defaultDays(), config.batchSize())
                 .chain(deleted -> {
-                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, deleted, 0));
+                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, deleted, 0, 0));
                     return deleted < config.batchSize() ? Uni.createFrom().item(counts) : deliveries(now, counts);
+                });
+    }
+
+    private Uni<PurgeCounts> usage(Instant now, PurgeCounts sofar) {
+        return repository.deleteUsage(now, config.defaultDays(), config.batchSize())
+                .chain(deleted -> {
+                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, 0, 0, deleted));
+                    return deleted < config.batchSize() ? Uni.createFrom().item(counts) : usage(now, counts);
                 });
     }
 
@@ -118,10 +128,11 @@ public class RetentionPurge {
         purged.get(INTERACTION_EVENT).increment(counts.interactionEvents());
         purged.get(WEBHOOK_DELIVERY).increment(counts.webhookDeliveries());
         purged.get(ENVIRONMENT).increment(counts.environments());
+        purged.get(USAGE_RECORD).increment(counts.usageRecords());
         if (!counts.equals(PurgeCounts.NONE)) {
-            LOG.infof("retention purge deleted %d interactions (%d events), %d webhook deliveries, %d environments",
-                    counts.interactions(), counts.interactionEvents(), counts.webhookDeliveries(),
-                    counts.environments());
+            LOG.infof("retention purge deleted %d interactions (%d events), %d webhook deliveries, %d environments,"
+                    + " %d usage records", counts.interactions(), counts.interactionEvents(),
+                    counts.webhookDeliveries(), counts.environments(), counts.usageRecords());
         }
     }
 }

@@ -49,7 +49,7 @@ public class RetentionRepository {
                 .map(rows -> {
                     Row row = rows.iterator().next();
                     return new PurgeCounts(row.getLong("interactions"), row.getLong("events"),
-                            row.getLong("deliveries"), 0);
+                            row.getLong("deliveries"), 0, 0);
                 });
     }
 
@@ -64,6 +64,26 @@ public class RetentionRepository {
                         + " AND d.attempt = doomed.attempt")
                 .execute(Tuple.of(now.atOffset(ZoneOffset.UTC), defaultDays, limit))
                 .map(rows -> (long) rows.rowCount());
+    }
+
+    /**
+     * Deletes up to {@code limit} usage ledger entries that ended before their tenant's cutoff, in a transaction
+     * marked as the retention purge (the ledger's trigger refuses every other deletion); then the monthly sums and
+     * budget alerts of months that ended before the cutoff. Returns the ledger entries deleted.
+     */
+    public Uni<Long> deleteUsage(Instant now, int defaultDays, int limit) {
+        Tuple args = Tuple.of(now.atOffset(ZoneOffset.UTC), defaultDays, limit);
+        return pool.withTransaction(tx -> tx.query("SET LOCAL wharf.retention_purge = 'on'").execute()
+                .chain(() -> tx.preparedQuery("WITH doomed AS (SELECT u.id FROM usage_record u"
+                                + " JOIN tenant t ON t.id = u.tenant_id"
+                                + " WHERE COALESCE(u.ended_at, u.occurred_at) < " + CUTOFF + " LIMIT $3)"
+                                + " DELETE FROM usage_record u USING doomed WHERE u.id = doomed.id")
+                        .execute(args))
+                .call(() -> tx.preparedQuery("DELETE FROM usage_month m USING tenant t WHERE t.id = m.tenant_id"
+                        + " AND (m.period + interval '1 month') < " + CUTOFF + " AND $3::int > 0").execute(args))
+                .call(() -> tx.preparedQuery("DELETE FROM budget_alert a USING tenant t WHERE t.id = a.tenant_id"
+                        + " AND (a.period + interval '1 month') < " + CUTOFF + " AND $3::int > 0").execute(args))
+                .map(rows -> (long) rows.rowCount()));
     }
 
     /**

@@ -167,6 +167,10 @@ class RetentionPurgeTest {
         double deliveriesBefore = purged("webhook_delivery");
         double environmentsBefore = purged("environment");
 
+        long briefOldUsage = count("SELECT count(*) FROM usage_record WHERE interaction_id = $1", briefOld);
+        assertTrue(briefOldUsage > 0, "the model call was metered");
+        double usageBefore = purged("usage_record");
+
         PurgeCounts first = purgeOnce();
 
         assertInteractionGone(brief, briefOld);
@@ -178,6 +182,12 @@ class RetentionPurgeTest {
         assertEnvironmentKept(brief, briefRecentEnv);
         assertInteractionKept(patient, patientRecent);
         assertEnvironmentKept(patient, patientRecentEnv);
+        // Its billing records go with it; the other tenant's, as old, stay. (The ledger keeps the database's time,
+        // which the test does not move: only the first interactions' rows are compared.)
+        assertEquals(0, count("SELECT count(*) FROM usage_record WHERE interaction_id = $1", briefOld));
+        assertTrue(count("SELECT count(*) FROM usage_record WHERE interaction_id = $1", patientOld) > 0);
+        assertTrue(first.usageRecords() >= briefOldUsage, first.toString());
+        assertEquals(usageBefore + first.usageRecords(), purged("usage_record"));
         // A conversation whose first turn was purged goes on from the turns that remain.
         interaction(brief, briefRecent);
 
@@ -199,6 +209,7 @@ class RetentionPurgeTest {
         assertEnvironmentGone(brief, briefRecentEnv);
         assertInteractionGone(patient, patientOld);
         assertEnvironmentGone(patient, patientOldEnv);
+        assertEquals(0, count("SELECT count(*) FROM usage_record WHERE interaction_id = $1", patientOld));
         assertInteractionKept(patient, patientRecent);
         assertEnvironmentKept(patient, patientRecentEnv);
         as(patient).queryParam("alt", "media").get("/v1/environments/" + patientRecentEnv + "/files/out.txt")
