@@ -30,14 +30,10 @@ public class AgentResource {
         this.agents = agents;
     }
 
-    private static String tenant(RoutingContext ctx) {
-        return Caller.tenant(ctx).id();
-    }
-
     @POST
     @Operation(summary = "Save a custom agent: a base agent plus instructions, tools, config and starting files")
     public Uni<JsonObject> create(RoutingContext ctx, JsonObject body) {
-        return agents.create(tenant(ctx), body).map(AgentDefinition::toJson);
+        return agents.create(Caller.tenantId(ctx), body).map(AgentDefinition::toJson);
     }
 
     @GET
@@ -45,7 +41,7 @@ public class AgentResource {
     public Uni<JsonObject> list(RoutingContext ctx, @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
         int size = dev.wharf.api.PageToken.pageSize(pageSize);
         boolean firstPage = pageToken == null || pageToken.isBlank();
-        return agents.list(tenant(ctx), size + 1, firstPage ? null : pageToken).map(saved -> {
+        return agents.list(Caller.tenantId(ctx), size + 1, firstPage ? null : pageToken).map(saved -> {
             JsonArray items = new JsonArray();
             if (firstPage) {
                 BuiltInAgents.find(BuiltInAgents.DEFAULT).ifPresent(agent -> items.add(agent.toJson()));
@@ -64,13 +60,13 @@ public class AgentResource {
     @Path("{id}")
     @Operation(summary = "Get an agent")
     public Uni<JsonObject> get(RoutingContext ctx, @RestPath String id) {
-        return agents.get(tenant(ctx), id).map(AgentDefinition::toJson);
+        return agents.get(Caller.tenantId(ctx), id).map(AgentDefinition::toJson);
     }
 
     @DELETE
     @Path("{id}")
     @Operation(summary = "Delete a saved agent")
     public Uni<JsonObject> delete(RoutingContext ctx, @RestPath String id) {
-        return agents.delete(tenant(ctx), id).map(done -> new JsonObject());
+        return agents.delete(Caller.tenantId(ctx), id).map(done -> new JsonObject());
     }
 }

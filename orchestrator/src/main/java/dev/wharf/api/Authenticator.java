@@ -3,8 +3,6 @@ package dev.wharf.api;
 import dev.wharf.tenant.ApiKeySecrets;
 import dev.wharf.tenant.AuthConfig;
 import dev.wharf.tenant.TenantRepository;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
@@ -88,11 +86,7 @@ public class Authenticator {
                     + " as Authorization: Bearer <key>, or as ?key=<key>");
             return;
         }
-        // The lookup is asynchronous: hold the body back until a handler that reads it is in place.
-        Context context = Vertx.currentContext();
-        ctx.request().pause();
-        tenants.findByKeyHash(ApiKeySecrets.hash(presented)).subscribe().with(found -> context.runOnContext(v -> {
-            ctx.request().resume();
+        HeldRequest.await(ctx, tenants.findByKeyHash(ApiKeySecrets.hash(presented)), found -> {
             if (found.isEmpty()) {
                 refuse(ctx, ApiStatus.UNAUTHENTICATED, "API key not valid: it is unknown or has been revoked");
                 return;
@@ -100,11 +94,7 @@ public class Authenticator {
             ctx.put(Caller.TENANT, found.get().tenant());
             touch(found.get());
             ctx.next();
-        }), failure -> context.runOnContext(v -> {
-            ctx.request().resume();
-            LOG.error("API key lookup failed", failure);
-            refuse(ctx, ApiStatus.UNAVAILABLE, "the API key could not be checked; try again");
-        }));
+        }, "the API key could not be checked; try again");
     }
 
     private void touch(TenantRepository.Authenticated key) {
@@ -133,8 +123,6 @@ public class Authenticator {
     }
 
     private static void refuse(RoutingContext ctx, ApiStatus status, String message) {
-        ctx.response().setStatusCode(status.httpStatus())
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(ErrorBody.of(status, message).toJson());
+        ErrorBody.send(ctx.response(), status, message);
     }
 }

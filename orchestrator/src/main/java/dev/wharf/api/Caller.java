@@ -10,6 +10,11 @@ public final class Caller {
     private Caller() {
     }
 
+    /** The calling tenant's id, what resources hand to services. */
+    public static String tenantId(RoutingContext ctx) {
+        return tenant(ctx).id();
+    }
+
     /** The calling tenant; every tenant-owned read and write is scoped to it. */
     public static Tenant tenant(RoutingContext ctx) {
         Tenant tenant = ctx.get(TENANT);

@@ -1,5 +1,7 @@
 package dev.wharf.api;
 
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
 /** The contract's error envelope: {@code {"error": {"code", "message", "status"}}}. */
@@ -10,6 +12,13 @@ public record ErrorBody(Detail error) {
 
     public static ErrorBody of(ApiStatus status, String message) {
         return new ErrorBody(new Detail(status.httpStatus(), message, status.name()));
+    }
+
+    /** Answers a Vert.x route's request with the envelope and its status, ending the response. */
+    public static void send(HttpServerResponse response, ApiStatus status, String message) {
+        response.setStatusCode(status.httpStatus())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(of(status, message).toJson());
     }
 
     /** The same envelope for the Vert.x routes that bypass JAX-RS. */

@@ -1,7 +1,6 @@
 package dev.wharf.api;
 
 import dev.wharf.sandbox.SandboxStartup;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -25,10 +24,7 @@ public class SandboxCallerGuard {
         router.route().order(ROUTE_ORDER).handler(ctx -> {
             var remote = ctx.request().remoteAddress();
             if (remote != null && sandboxes.isSandboxAddress(remote.hostAddress())) {
-                ctx.response().setStatusCode(ApiStatus.PERMISSION_DENIED.httpStatus())
-                        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                        .end(ErrorBody.of(ApiStatus.PERMISSION_DENIED,
-                                "sandboxes may not call the Wharf API").toJson());
+                ErrorBody.send(ctx.response(), ApiStatus.PERMISSION_DENIED, "sandboxes may not call the Wharf API");
                 return;
             }
             ctx.next();

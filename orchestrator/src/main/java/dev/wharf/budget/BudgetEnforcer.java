@@ -21,7 +21,6 @@ import org.jboss.logging.Logger;
 public class BudgetEnforcer {
     private static final Logger LOG = Logger.getLogger(BudgetEnforcer.class);
     /** The {@code errors[].code} of an interaction stopped by its tenant's budget. */
-    static final String BUDGET_EXCEEDED = "budget_exceeded";
 
     private final BudgetRepository budgets;
     private final InteractionRepository interactions;
@@ -51,7 +50,7 @@ public class BudgetEnforcer {
     }
 
     private Uni<Void> stop(String tenantId, BudgetKind kind, String id, String reason) {
-        JsonArray errors = new JsonArray().add(InteractionViews.error(BUDGET_EXCEEDED, reason
+        JsonArray errors = new JsonArray().add(InteractionViews.error(InteractionStatus.BUDGET_EXCEEDED.wire(), reason
                 + "; the tenant's budget policy stops running work"));
         return interactions.find(id).chain(found -> found.isEmpty() ? Uni.createFrom().voidItem()
                 : log.transition(id, InteractionStatus.BUDGET_EXCEEDED, errors, views::full).chain(moved -> {

@@ -1,5 +1,6 @@
 package dev.wharf.budget;
 
+import dev.wharf.metering.Figures;
 import dev.wharf.metering.MonthUsage;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -50,8 +51,7 @@ public enum BudgetKind {
             BigDecimal stripped = value.stripTrailingZeros();
             return (stripped.scale() <= 2 ? value.setScale(2, RoundingMode.HALF_UP) : stripped).toPlainString();
         }
-        BigDecimal stripped = value.stripTrailingZeros();
-        return (stripped.scale() < 0 ? stripped.setScale(0) : stripped).toPlainString();
+        return Figures.plain(value).toPlainString();
     }
 
     public static BudgetKind fromWire(String wire) {

@@ -27,6 +27,6 @@ public class BudgetResource {
     @Operation(summary = "The calling tenant's monthly budget and consumption",
             description = AdminBudgetResource.BUDGET_SHAPE)
     public Uni<JsonObject> get(@Context RoutingContext ctx) {
-        return budgets.view(Caller.tenant(ctx).id());
+        return budgets.view(Caller.tenantId(ctx));
     }
 }

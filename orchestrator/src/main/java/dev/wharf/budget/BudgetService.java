@@ -176,7 +176,7 @@ public class BudgetService {
                     .put("fired_at", alert.firedAt().truncatedTo(ChronoUnit.MILLIS).toString()));
         }
         JsonObject json = new JsonObject().put("tenant_id", budget.tenantId())
-                .put("sandbox_minutes", budget.sandboxMinutes() == null ? null : plain(budget.sandboxMinutes()))
+                .put("sandbox_minutes", budget.sandboxMinutes() == null ? null : Figures.plain(budget.sandboxMinutes()))
                 .put("tokens", budget.tokens())
                 .put("cost", budget.cost() == null ? null : Figures.money(budget.cost()))
                 .put("currency", usage.currency())
@@ -193,12 +193,7 @@ public class BudgetService {
     }
 
     private static BigDecimal amount(BudgetKind kind, BigDecimal value) {
-        return kind == BudgetKind.TOKENS ? plain(value) : Figures.money(value);
-    }
-
-    private static BigDecimal plain(BigDecimal value) {
-        BigDecimal stripped = value.stripTrailingZeros();
-        return stripped.scale() < 0 ? stripped.setScale(0) : stripped;
+        return kind == BudgetKind.TOKENS ? Figures.plain(value) : Figures.money(value);
     }
 
     private static String period(MonthUsage month) {

@@ -34,35 +34,31 @@ public class EnvironmentResource {
         this.environments = environments;
     }
 
-    private static String tenant(RoutingContext ctx) {
-        return Caller.tenant(ctx).id();
-    }
-
     @POST
     @Operation(summary = "Create an environment: a sandbox with a persistent /workspace")
     public Uni<EnvironmentView> create(RoutingContext ctx, CreateEnvironmentRequest request) {
-        return environments.createStandalone(tenant(ctx), request).map(EnvironmentView::of);
+        return environments.createStandalone(Caller.tenantId(ctx), request).map(EnvironmentView::of);
     }
 
     @GET
     @Operation(summary = "List environments, newest first")
     public Uni<EnvironmentList> list(RoutingContext ctx, @RestQuery("page_size") Integer pageSize,
                                      @RestQuery("page_token") String pageToken) {
-        return environments.list(tenant(ctx), pageSize, pageToken);
+        return environments.list(Caller.tenantId(ctx), pageSize, pageToken);
     }
 
     @GET
     @Path("{id}")
     @Operation(summary = "Get an environment")
     public Uni<EnvironmentView> get(RoutingContext ctx, @RestPath String id) {
-        return environments.get(tenant(ctx), id).map(EnvironmentView::of);
+        return environments.get(Caller.tenantId(ctx), id).map(EnvironmentView::of);
     }
 
     @DELETE
     @Path("{id}")
     @Operation(summary = "Delete an environment, its sandbox and its files")
     public Uni<Map<String, Object>> delete(RoutingContext ctx, @RestPath String id) {
-        return environments.delete(tenant(ctx), id).map(done -> Map.of());
+        return environments.delete(Caller.tenantId(ctx), id).map(done -> Map.of());
     }
 
     /** {@code POST /v1/environments/{id}:exec}: the custom-method form of the public API. */
@@ -76,7 +72,7 @@ public class EnvironmentResource {
         if (request == null) {
             throw ApiException.invalidArgument("a JSON body with command is required");
         }
-        return environments.exec(tenant(ctx), target.substring(0, target.length() - EXEC_SUFFIX.length()), request);
+        return environments.exec(Caller.tenantId(ctx), target.substring(0, target.length() - EXEC_SUFFIX.length()), request);
     }
 
     @GET
@@ -84,7 +80,7 @@ public class EnvironmentResource {
     @Operation(summary = "List the workspace root")
     public Uni<FileList> root(RoutingContext ctx, @RestPath String id, @RestQuery boolean recursive,
                               @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
-        return environments.listFiles(tenant(ctx), id, "", recursive, pageSize, pageToken);
+        return environments.listFiles(Caller.tenantId(ctx), id, "", recursive, pageSize, pageToken);
     }
 
     @GET
@@ -92,6 +88,6 @@ public class EnvironmentResource {
     @Operation(summary = "A file's metadata or a directory's listing (bytes with alt=media)")
     public Uni<FileList> files(RoutingContext ctx, @RestPath String id, @RestPath String path, @RestQuery boolean recursive,
                                @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
-        return environments.listFiles(tenant(ctx), id, path, recursive, pageSize, pageToken);
+        return environments.listFiles(Caller.tenantId(ctx), id, path, recursive, pageSize, pageToken);
     }
 }

@@ -64,7 +64,7 @@ public class EnvironmentTransferRoutes {
             ctx.next();
             return;
         }
-        SafeContext.run(() -> environments.openFile(Caller.tenant(ctx).id(), ctx.pathParam("id"), ctx.pathParam("path"))).subscribe().with(
+        SafeContext.run(() -> environments.openFile(Caller.tenantId(ctx), ctx.pathParam("id"), ctx.pathParam("path"))).subscribe().with(
                 source -> pipe(source, ctx.response()),
                 failure -> fail(ctx, failure));
     }
@@ -112,7 +112,7 @@ public class EnvironmentTransferRoutes {
                     + maxUploadBytes + " bytes"));
             return;
         }
-        SafeContext.run(() -> environments.writeFile(Caller.tenant(ctx).id(), ctx.pathParam("id"), ctx.pathParam("path"), request, length))
+        SafeContext.run(() -> environments.writeFile(Caller.tenantId(ctx), ctx.pathParam("id"), ctx.pathParam("path"), request, length))
                 .subscribe().with(
                         entry -> {
                             if (resumable) {
@@ -126,7 +126,7 @@ public class EnvironmentTransferRoutes {
     /** Answers the start of a resumable upload with the URL to send the bytes to; no state is kept server-side. */
     private void startResumable(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
-        SafeContext.run(() -> environments.get(Caller.tenant(ctx).id(), ctx.pathParam("id"))).subscribe().with(env -> {
+        SafeContext.run(() -> environments.get(Caller.tenantId(ctx), ctx.pathParam("id"))).subscribe().with(env -> {
             String base = request.absoluteURI();
             int query = base.indexOf('?');
             String url = (query < 0 ? base : base.substring(0, query))

@@ -82,25 +82,25 @@ public class InteractionRoutes {
             }
         }
         Integer chosen = pageSize;
-        run(ctx, () -> interactions.list(Caller.tenant(ctx).id(), chosen, ctx.request().getParam("page_token")),
+        run(ctx, () -> interactions.list(Caller.tenantId(ctx), chosen, ctx.request().getParam("page_token")),
                 page -> json(ctx.response(), 200, page.encode()));
     }
 
     private void get(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         if ("true".equalsIgnoreCase(ctx.request().getParam("stream"))) {
-            run(ctx, () -> interactions.follow(Caller.tenant(ctx).id(), id, ctx.request().getParam("last_event_id")), events -> sse(ctx, events));
+            run(ctx, () -> interactions.follow(Caller.tenantId(ctx), id, ctx.request().getParam("last_event_id")), events -> sse(ctx, events));
         } else {
-            run(ctx, () -> interactions.get(Caller.tenant(ctx).id(), id), view -> json(ctx.response(), 200, view.encode()));
+            run(ctx, () -> interactions.get(Caller.tenantId(ctx), id), view -> json(ctx.response(), 200, view.encode()));
         }
     }
 
     private void cancel(RoutingContext ctx) {
-        run(ctx, () -> interactions.cancel(Caller.tenant(ctx).id(), ctx.pathParam("id")), view -> json(ctx.response(), 200, view.encode()));
+        run(ctx, () -> interactions.cancel(Caller.tenantId(ctx), ctx.pathParam("id")), view -> json(ctx.response(), 200, view.encode()));
     }
 
     private void delete(RoutingContext ctx) {
-        run(ctx, () -> interactions.delete(Caller.tenant(ctx).id(), ctx.pathParam("id")), done -> json(ctx.response(), 200, "{}"));
+        run(ctx, () -> interactions.delete(Caller.tenantId(ctx), ctx.pathParam("id")), done -> json(ctx.response(), 200, "{}"));
     }
 
     /** Writes each event as {@code event:}, {@code id:} and {@code data:} lines; the JSON carries type and id too. */

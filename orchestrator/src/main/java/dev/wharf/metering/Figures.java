@@ -22,7 +22,8 @@ public final class Figures {
         return plain(amount.setScale(MONEY_SCALE, RoundingMode.HALF_UP));
     }
 
-    private static BigDecimal plain(BigDecimal value) {
+    /** Without trailing zeros and never in exponent form: {@code 1E+2} is shown as {@code 100}. */
+    public static BigDecimal plain(BigDecimal value) {
         BigDecimal stripped = value.stripTrailingZeros();
         return stripped.scale() < 0 ? stripped.setScale(0) : stripped;
     }

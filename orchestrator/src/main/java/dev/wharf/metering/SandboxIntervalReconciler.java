@@ -58,13 +58,12 @@ public class SandboxIntervalReconciler {
                 : blocking.run(provider::list).chain(containers -> settle(open, containers)));
     }
 
-    private Uni<Void> settle(List<UsageLedger.Open> open, List<SandboxState> containers) {
+    private Uni<Void> settle(List<String> open, List<SandboxState> containers) {
         Map<String, SandboxState> byId = new HashMap<>();
         containers.forEach(state -> byId.put(state.containerId(), state));
         Set<String> missingNow = ConcurrentHashMap.newKeySet();
         return Multi.createFrom().iterable(open)
-                .onItem().transformToUniAndConcatenate(interval -> {
-                    String id = interval.containerId();
+                .onItem().transformToUniAndConcatenate(id -> {
                     SandboxState state = byId.get(id);
                     Uni<Void> step;
                     if (state != null && state.running()) {

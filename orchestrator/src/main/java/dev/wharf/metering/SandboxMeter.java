@@ -90,7 +90,7 @@ public class SandboxMeter {
      * already ended.
      */
     public Uni<Void> attach(String interactionId, String containerId) {
-        return ledger.inTransaction(tx -> ledger.lockInteraction(tx, interactionId).chain(charged -> {
+        return ledger.inTransaction(tx -> ledger.interaction(tx, interactionId, true).chain(charged -> {
                     if (charged.isEmpty() || !charged.get().running()) {
                         return Uni.createFrom().item(List.<UsageRecord>of());
                     }

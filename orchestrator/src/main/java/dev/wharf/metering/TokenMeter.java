@@ -27,7 +27,7 @@ public class TokenMeter {
         if (usage == null || usage.total() == 0) {
             return Uni.createFrom().voidItem();
         }
-        return ledger.inTransaction(tx -> ledger.interaction(tx, interactionId).chain(found -> {
+        return ledger.inTransaction(tx -> ledger.interaction(tx, interactionId, false).chain(found -> {
                     if (found.isEmpty()) {
                         return Uni.createFrom().item(List.<UsageRecord>of());
                     }

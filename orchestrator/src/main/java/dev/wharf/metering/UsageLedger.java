@@ -1,5 +1,6 @@
 package dev.wharf.metering;
 
+import dev.wharf.interaction.InteractionStatus;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -188,20 +189,14 @@ public class UsageLedger {
                 .execute(Tuple.of(containerId)).replaceWithVoid();
     }
 
-    /** Every open interval: container, start, and the database's clock when read. */
-    public Uni<List<Open>> openIntervals() {
-        return pool.query("SELECT container_id, started_at, clock_timestamp() FROM sandbox_interval"
-                        + " ORDER BY started_at")
+    /** The containers of every open interval, oldest first. */
+    public Uni<List<String>> openIntervals() {
+        return pool.query("SELECT container_id FROM sandbox_interval ORDER BY started_at")
                 .execute().map(rows -> {
-                    List<Open> open = new ArrayList<>();
-                    rows.forEach(row -> open.add(new Open(row.getString(0), row.getOffsetDateTime(1).toInstant(),
-                            row.getOffsetDateTime(2).toInstant())));
+                    List<String> open = new ArrayList<>();
+                    rows.forEach(row -> open.add(row.getString(0)));
                     return open;
                 });
-    }
-
-    /** An open interval as listed: its container, when it started, and the database's clock at the listing. */
-    public record Open(String containerId, Instant startedAt, Instant listedAt) {
     }
 
     /** Seconds not yet in the ledger of the sandboxes charged to an interaction, with their tiers. */
@@ -221,19 +216,13 @@ public class UsageLedger {
     // ---- the interactions that usage is charged to -----------------------------------------------------------
 
     /**
-     * The interaction a sandbox is about to run for, locked against a concurrent status change (which takes the
-     * same row lock first), so a run cannot be charged to an interaction that has just ended.
+     * The interaction usage is charged to, with the database's clock. With {@code lock} it is locked against a
+     * concurrent status change (which takes the same row lock first), so a sandbox run cannot be charged to an
+     * interaction that has just ended.
      */
-    public Uni<Optional<Charged>> lockInteraction(SqlClient tx, String interactionId) {
-        return tx.preparedQuery("SELECT tenant_id, environment_id, agent, request->>'service_tier', status,"
-                        + " clock_timestamp() FROM interaction WHERE id = $1 FOR SHARE")
-                .execute(Tuple.of(interactionId)).map(UsageLedger::charged);
-    }
-
-    /** The interaction tokens are charged to, with the database's clock. */
-    public Uni<Optional<Charged>> interaction(SqlClient tx, String interactionId) {
-        return tx.preparedQuery("SELECT tenant_id, environment_id, agent, request->>'service_tier', status,"
-                        + " clock_timestamp() FROM interaction WHERE id = $1")
+    public Uni<Optional<Charged>> interaction(SqlClient tx, String interactionId, boolean lock) {
+        return tx.preparedQuery("SELECT tenant_id, environment_id, agent, service_tier, status, clock_timestamp()"
+                        + " FROM interaction WHERE id = $1" + (lock ? " FOR SHARE" : ""))
                 .execute(Tuple.of(interactionId)).map(UsageLedger::charged);
     }
 
@@ -241,7 +230,7 @@ public class UsageLedger {
     public record Charged(String tenantId, String environmentId, String agent, String requestedTier, String status,
                           Instant dbNow) {
         public boolean running() {
-            return "queued".equals(status) || "in_progress".equals(status);
+            return !InteractionStatus.fromWire(status).terminal();
         }
     }
 

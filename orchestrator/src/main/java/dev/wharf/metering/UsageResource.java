@@ -43,6 +43,6 @@ public class UsageResource {
                                   @RestQuery("to") String to,
                                   @Parameter(description = "day (default), agent or model")
                                   @RestQuery("group_by") String groupBy) {
-        return reports.report(UsageQuery.forTenant(Caller.tenant(ctx).id(), from, to, groupBy));
+        return reports.report(UsageQuery.forTenant(Caller.tenantId(ctx), from, to, groupBy));
     }
 }

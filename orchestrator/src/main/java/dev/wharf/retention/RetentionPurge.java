@@ -20,7 +20,9 @@ import org.jboss.logging.Logger;
  * <ol>
  *   <li>interactions that ended before the cutoff, with their step logs and their webhook deliveries;</li>
  *   <li>environments whose last activity is before the cutoff: sandbox, workspace volume (the artifacts) and row;</li>
- *   <li>webhook delivery attempts created before the cutoff.</li>
+ *   <li>webhook delivery attempts created before the cutoff;</li>
+ *   <li>usage ledger entries that ended before the cutoff, and the monthly sums and budget alerts of months that
+ *   ended before it.</li>
  * </ol>
  * Counts go to {@code wharf_retention_purged_total} by kind. The time is the platform clock, so tests reach the
  * cutoff by moving it.
@@ -79,21 +81,22 @@ public class RetentionPurge {
                 .chain(counts -> deliveries(now, counts))
                 // Billing records too: nothing past retention remains anywhere Wharf writes.
                 .chain(counts -> usage(now, counts))
+                .call(() -> repository.deleteExpiredMonths(now, config.defaultDays()))
                 .invoke(this::record);
     }
 
     private Uni<PurgeCounts> interactions(Instant now, PurgeCounts sofar) {
-        return repository.deleteInteractions(now, config.defaultDays(), config.batchSize())
-                .chain(batch -> batch.interactions() < config.batchSize() ? Uni.createFrom().item(sofar.plus(batch))
+        return repository.deleteInteractions(now, config.defaultDays(), batchSize())
+                .chain(batch -> batch.interactions() < batchSize() ? Uni.createFrom().item(sofar.plus(batch))
                         : interactions(now, sofar.plus(batch)));
     }
 
     private Uni<PurgeCounts> environments(Instant now, PurgeCounts sofar) {
-        return repository.environmentsPast(now, config.defaultDays(), config.batchSize())
+        return repository.environmentsPast(now, config.defaultDays(), batchSize())
                 .chain(ids -> purgeEach(ids).chain(removed -> {
                     PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, 0, removed, 0));
                     // A full batch may hide more; stop when a batch removed nothing, so a stuck one cannot loop.
-                    return ids.size() < config.batchSize() || removed == 0 ? Uni.createFrom().item(counts)
+                    return ids.size() < batchSize() || removed == 0 ? Uni.createFrom().item(counts)
                             : environments(now, counts);
                 }));
     }
@@ -108,19 +111,24 @@ public class RetentionPurge {
     }
 
     private Uni<PurgeCounts> deliveries(Instant now, PurgeCounts sofar) {
-        return repository.deleteDeliveries(now, config.defaultDays(), config.batchSize())
+        return repository.deleteDeliveries(now, config.defaultDays(), batchSize())
                 .chain(deleted -> {
                     PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, deleted, 0, 0));
-                    return deleted < config.batchSize() ? Uni.createFrom().item(counts) : deliveries(now, counts);
+                    return deleted < batchSize() ? Uni.createFrom().item(counts) : deliveries(now, counts);
                 });
     }
 
     private Uni<PurgeCounts> usage(Instant now, PurgeCounts sofar) {
-        return repository.deleteUsage(now, config.defaultDays(), config.batchSize())
+        return repository.deleteUsage(now, config.defaultDays(), batchSize())
                 .chain(deleted -> {
                     PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, 0, 0, deleted));
-                    return deleted < config.batchSize() ? Uni.createFrom().item(counts) : usage(now, counts);
+                    return deleted < batchSize() ? Uni.createFrom().item(counts) : usage(now, counts);
                 });
+    }
+
+    /** At least one row a statement: a batch of zero would never finish. */
+    private int batchSize() {
+        return Math.max(1, config.batchSize());
     }
 
     private void record(PurgeCounts counts) {

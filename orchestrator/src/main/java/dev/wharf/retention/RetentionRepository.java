@@ -68,22 +68,27 @@ public class RetentionRepository {
 
     /**
      * Deletes up to {@code limit} usage ledger entries that ended before their tenant's cutoff, in a transaction
-     * marked as the retention purge (the ledger's trigger refuses every other deletion); then the monthly sums and
-     * budget alerts of months that ended before the cutoff. Returns the ledger entries deleted.
+     * marked as the retention purge (the ledger's trigger refuses every other deletion). {@code occurred_at} is
+     * compared too: it is implied (an entry never ends before it starts) and lets the (tenant, time) index serve.
      */
     public Uni<Long> deleteUsage(Instant now, int defaultDays, int limit) {
-        Tuple args = Tuple.of(now.atOffset(ZoneOffset.UTC), defaultDays, limit);
         return pool.withTransaction(tx -> tx.query("SET LOCAL wharf.retention_purge = 'on'").execute()
                 .chain(() -> tx.preparedQuery("WITH doomed AS (SELECT u.id FROM usage_record u"
-                                + " JOIN tenant t ON t.id = u.tenant_id"
-                                + " WHERE COALESCE(u.ended_at, u.occurred_at) < " + CUTOFF + " LIMIT $3)"
+                                + " JOIN tenant t ON t.id = u.tenant_id WHERE u.occurred_at < " + CUTOFF
+                                + " AND COALESCE(u.ended_at, u.occurred_at) < " + CUTOFF + " LIMIT $3)"
                                 + " DELETE FROM usage_record u USING doomed WHERE u.id = doomed.id")
-                        .execute(args))
-                .call(() -> tx.preparedQuery("DELETE FROM usage_month m USING tenant t WHERE t.id = m.tenant_id"
-                        + " AND (m.period + interval '1 month') < " + CUTOFF + " AND $3::int > 0").execute(args))
-                .call(() -> tx.preparedQuery("DELETE FROM budget_alert a USING tenant t WHERE t.id = a.tenant_id"
-                        + " AND (a.period + interval '1 month') < " + CUTOFF + " AND $3::int > 0").execute(args))
+                        .execute(Tuple.of(now.atOffset(ZoneOffset.UTC), defaultDays, limit)))
                 .map(rows -> (long) rows.rowCount()));
+    }
+
+    /** Deletes the monthly sums and budget alerts of months that ended before their tenant's cutoff. */
+    public Uni<Void> deleteExpiredMonths(Instant now, int defaultDays) {
+        Tuple args = Tuple.of(now.atOffset(ZoneOffset.UTC), defaultDays);
+        return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM usage_month m USING tenant t"
+                        + " WHERE t.id = m.tenant_id AND (m.period + interval '1 month') < " + CUTOFF).execute(args)
+                .chain(() -> tx.preparedQuery("DELETE FROM budget_alert a USING tenant t WHERE t.id = a.tenant_id"
+                        + " AND (a.period + interval '1 month') < " + CUTOFF).execute(args))
+                .replaceWithVoid());
     }
 
     /**

@@ -21,28 +21,12 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
     static final String ENVIRONMENT_IDLE_TTL_SECONDS = "environment_idle_ttl_seconds";
     static final String ENVIRONMENT_MAX_LIFETIME_SECONDS = "environment_max_lifetime_seconds";
 
-    public Optional<Integer> maxConcurrent() {
-        return Optional.ofNullable(maxConcurrentSandboxes);
-    }
-
     public Optional<Integer> defaultTimeout() {
         return Optional.ofNullable(defaultTimeoutSeconds);
     }
 
     public Optional<Integer> maxTimeout() {
         return Optional.ofNullable(maxTimeoutSeconds);
-    }
-
-    public Optional<Integer> retention() {
-        return Optional.ofNullable(retentionDays);
-    }
-
-    public Optional<Integer> environmentIdleTtl() {
-        return Optional.ofNullable(environmentIdleTtlSeconds);
-    }
-
-    public Optional<Integer> environmentMaxLifetime() {
-        return Optional.ofNullable(environmentMaxLifetimeSeconds);
     }
 
     /**

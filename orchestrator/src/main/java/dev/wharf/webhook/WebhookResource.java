@@ -32,21 +32,17 @@ public class WebhookResource {
         this.webhooks = webhooks;
     }
 
-    private static String tenant(RoutingContext ctx) {
-        return Caller.tenant(ctx).id();
-    }
-
     @POST
     @Operation(summary = "Subscribe a URI to events; the answer carries the signing secret, shown only here")
     public Uni<JsonObject> create(RoutingContext ctx, JsonObject body) {
-        return webhooks.create(tenant(ctx), body).map(Webhook::toJsonWithSecret);
+        return webhooks.create(Caller.tenantId(ctx), body).map(Webhook::toJsonWithSecret);
     }
 
     @GET
     @Operation(summary = "List webhooks, newest first")
     public Uni<JsonObject> list(RoutingContext ctx, @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
         int size = PageToken.pageSize(pageSize);
-        return webhooks.list(tenant(ctx), size, pageToken).map(found -> {
+        return webhooks.list(Caller.tenantId(ctx), size, pageToken).map(found -> {
             List<Webhook> page = found.size() > size ? found.subList(0, size) : found;
             JsonArray items = new JsonArray();
             page.forEach(webhook -> items.add(webhook.toJson()));
@@ -63,21 +59,21 @@ public class WebhookResource {
     @Path("{id}")
     @Operation(summary = "Get a webhook")
     public Uni<JsonObject> get(RoutingContext ctx, @RestPath String id) {
-        return webhooks.get(tenant(ctx), id).map(Webhook::toJson);
+        return webhooks.get(Caller.tenantId(ctx), id).map(Webhook::toJson);
     }
 
     @PATCH
     @Path("{id}")
     @Operation(summary = "Change a webhook's uri, subscribed_events or state; enabling resets its failure count")
     public Uni<JsonObject> update(RoutingContext ctx, @RestPath String id, JsonObject body) {
-        return webhooks.update(tenant(ctx), id, body).map(Webhook::toJson);
+        return webhooks.update(Caller.tenantId(ctx), id, body).map(Webhook::toJson);
     }
 
     @DELETE
     @Path("{id}")
     @Operation(summary = "Delete a webhook and its delivery history")
     public Uni<JsonObject> delete(RoutingContext ctx, @RestPath String id) {
-        return webhooks.delete(tenant(ctx), id).map(done -> new JsonObject());
+        return webhooks.delete(Caller.tenantId(ctx), id).map(done -> new JsonObject());
     }
 
     @GET
@@ -85,7 +81,7 @@ public class WebhookResource {
     @Operation(summary = "Delivery attempts of a webhook, newest first (Wharf extension)")
     public Uni<JsonObject> deliveries(RoutingContext ctx, @RestPath String id,
                                       @RestQuery("page_size") Integer pageSize) {
-        return webhooks.deliveries(tenant(ctx), id, PageToken.pageSize(pageSize)).map(found -> {
+        return webhooks.deliveries(Caller.tenantId(ctx), id, PageToken.pageSize(pageSize)).map(found -> {
             JsonArray items = new JsonArray();
             found.forEach(delivery -> items.add(delivery.toJson()));
             return new JsonObject().put("deliveries", items);

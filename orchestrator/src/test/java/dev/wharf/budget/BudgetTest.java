@@ -67,11 +67,9 @@ class BudgetTest {
     @Test
     void thresholdsFireOnceEachAndThenNewWorkIsRefused() throws Exception {
         Tenants.Created tenant = Tenants.create("budget");
-        {
-            receiver.secret(tenant.as().contentType(ContentType.JSON)
-                    .body(Map.of("uri", receiver.uri(), "subscribed_events", List.of(EVENT)))
-                    .post("/v1/webhooks").then().statusCode(200).extract().path("secret"));
-        }
+        receiver.secret(tenant.as().contentType(ContentType.JSON)
+                .body(Map.of("uri", receiver.uri(), "subscribed_events", List.of(EVENT)))
+                .post("/v1/webhooks").then().statusCode(200).extract().path("secret"));
         putBudget(tenant.id(), Map.of("tokens", 100));
         model.usage(30, 0, 0);
 
@@ -79,10 +77,8 @@ class BudgetTest {
         int[] expectedAlerts = {0, 1, 2, 3};
         for (int call = 0; call < 4; call++) {
             model.reply("ok");
-            {
-                tenant.as().contentType(ContentType.JSON).body(modelCall()).post("/v1/interactions").then()
-                        .statusCode(200).body("status", equalTo("completed"));
-            }
+            tenant.as().contentType(ContentType.JSON).body(modelCall()).post("/v1/interactions").then()
+                    .statusCode(200).body("status", equalTo("completed"));
             if (expectedAlerts[call] > 0) {
                 receiver.await(expectedAlerts[call], d -> true);
             }
@@ -130,14 +126,14 @@ class BudgetTest {
         assertTrue(metrics.contains("wharf_usage_tokens_total{kind=\"input\",model=\"openai/budgeted\",tenant=\""
                 + tenant.id() + "\"} 120.0"), "token metric");
 
-        // Raising the limit lets work in again; the thresholds already fired this month do not fire again.
-        putBudget(tenant.id(), Map.of("tokens", 1000));
+        // Raising the limit lets work in again. The next call takes the tenant from 60 % to 75 % of the new limit:
+        // past 50 % again, which already fired this month and must not fire twice.
+        putBudget(tenant.id(), Map.of("tokens", 200));
         model.reply("again");
-        {
-            tenant.as().contentType(ContentType.JSON).body(modelCall()).post("/v1/interactions").then().statusCode(200);
-        }
-        Thread.sleep(1000);
-        assertEquals(3, receiver.deliveries().size());
+        tenant.as().contentType(ContentType.JSON).body(modelCall()).post("/v1/interactions").then().statusCode(200);
+        tenant.as().get("/v1/budget").then().statusCode(200).body("consumed.tokens", equalTo(150));
+        Thread.sleep(3000); // three webhook poll intervals: a second alert would have been sent by now
+        assertEquals(3, receiver.deliveries().size(), "no threshold fired twice in one period");
     }
 
     @Test
@@ -145,13 +141,11 @@ class BudgetTest {
         Tenants.Created tenant = Tenants.create("cost");
         putBudget(tenant.id(), Map.of("cost", "0.0001", "thresholds", List.of(100)));
         model.usage(100, 0, 0).reply("a").reply("b");
-        {
-            // 100 input tokens at 1.00 per million: 0.0001 each.
-            tenant.as().contentType(ContentType.JSON).body(modelCall()).post("/v1/interactions").then()
-                    .statusCode(200).body("usage.x_cost", equalTo(0.0001f));
-            assertError(tenant.as().contentType(ContentType.JSON).body(modelCall()).post("/v1/interactions").then(),
-                    429, "RESOURCE_EXHAUSTED");
-        }
+        // 100 input tokens at 1.00 per million: 0.0001 each.
+        tenant.as().contentType(ContentType.JSON).body(modelCall()).post("/v1/interactions").then()
+                .statusCode(200).body("usage.x_cost", equalTo(0.0001f));
+        assertError(tenant.as().contentType(ContentType.JSON).body(modelCall()).post("/v1/interactions").then(),
+                429, "RESOURCE_EXHAUSTED");
         tenant.as().contentType(ContentType.JSON).body(modelCall()).post("/v1/interactions").then()
                 .body("error.message", containsString("monthly cost budget of 0.0001 USD for tenant " + tenant.id()));
         Tenants.admin().get("/admin/v1/tenants/" + tenant.id() + "/budget").then().statusCode(200)
@@ -169,17 +163,15 @@ class BudgetTest {
                 .reply("never reached");
         String id;
         String[] environment = new String[1];
-        {
-            id = tenant.as().contentType(ContentType.JSON)
-                    .body(Map.of("agent", "default", "input", "Work for a long time", "background", true,
-                            "agent_config", Map.of("type", "dynamic", "model", "openai/budgeted")))
-                    .post("/v1/interactions").then().statusCode(200).extract().path("id");
-            // The run creates its environment in the background: it must exist before the rows stop being owned.
-            awaitTrue(() -> {
-                environment[0] = tenant.as().get("/v1/interactions/" + id).then().extract().path("environment_id");
-                return environment[0] != null && "1\n".equals(sleepers(tenant, environment[0]));
-            }, "the agent's tool is running");
-        }
+        id = tenant.as().contentType(ContentType.JSON)
+                .body(Map.of("agent", "default", "input", "Work for a long time", "background", true,
+                        "agent_config", Map.of("type", "dynamic", "model", "openai/budgeted")))
+                .post("/v1/interactions").then().statusCode(200).extract().path("id");
+        // The run creates its environment in the background: it must exist before the rows stop being owned.
+        awaitTrue(() -> {
+            environment[0] = tenant.as().get("/v1/interactions/" + id).then().extract().path("environment_id");
+            return environment[0] != null && "1\n".equals(sleepers(tenant, environment[0]));
+        }, "the agent's tool is running");
         Thread.sleep(3500);
 
         // The sandbox is still running: only the checkpoint brings its time to the ledger, and so to the budget.

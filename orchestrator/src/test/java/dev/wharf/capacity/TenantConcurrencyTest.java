@@ -1,7 +1,6 @@
 package dev.wharf.capacity;
 
 import static dev.wharf.capacity.GatedAgents.agentTask;
-import static dev.wharf.capacity.GatedAgents.as;
 import static dev.wharf.capacity.GatedAgents.assertStaysQueued;
 import static dev.wharf.capacity.GatedAgents.awaitRunning;
 import static dev.wharf.capacity.GatedAgents.get;
@@ -13,14 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.wharf.support.Api;
 import dev.wharf.support.ScriptedModel;
-import dev.wharf.support.TestTenants;
+import dev.wharf.support.Tenants;
+import dev.wharf.tenant.Tenant;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,12 +38,12 @@ class TenantConcurrencyTest {
     @AfterEach
     void cleanUp() {
         GatedAgents.cleanUp();
-        limit("default", null);
+        Tenants.clearLimits(Tenant.DEFAULT_ID);
     }
 
     @Test
     void aTenantAtItsLimitQueuesItsNextInteractionAndIsRefusedAnEnvironment() {
-        limit("default", 1);
+        Tenants.setLimits(Tenant.DEFAULT_ID, Map.of("max_concurrent_sandboxes", 1));
         String first = start(null, agentTask("first", "background", true));
         awaitRunning(null, first);
         String second = start(null, agentTask("second", "background", true));
@@ -60,11 +58,9 @@ class TenantConcurrencyTest {
 
     @Test
     void anotherTenantsWorkProceedsWhileATenantAtItsLimitWaits() {
-        String limited = key(tenant("limited", 1));
-        String other = key(tenant("other", null));
+        String limited = Tenants.create("limited", Map.of("max_concurrent_sandboxes", 1)).key();
+        String other = Tenants.create("other").key();
         String first = start(limited, agentTask("limited, first", "background", true));
-        Assumptions.assumeTrue(as(other).get("/v1/interactions/" + first).statusCode() == 404,
-                "interactions are not yet stored per tenant (tenant scoping lands with the tenant plumbing)");
 
         awaitRunning(limited, first);
         String second = start(limited, agentTask("limited, second", "background", true));
@@ -77,26 +73,5 @@ class TenantConcurrencyTest {
         release(limited, first);
         awaitRunning(limited, second);
         release(limited, second);
-    }
-
-    private static String tenant(String name, Integer maxConcurrent) {
-        Map<String, Object> limits = new HashMap<>();
-        limits.put("max_concurrent_sandboxes", maxConcurrent);
-        return given().header(TestTenants.KEY_HEADER, TestTenants.ADMIN_KEY).contentType(ContentType.JSON)
-                .body(Map.of("name", name + "-" + System.nanoTime(), "limits", limits))
-                .post("/admin/v1/tenants").then().statusCode(200).extract().path("id");
-    }
-
-    private static String key(String tenantId) {
-        return given().header(TestTenants.KEY_HEADER, TestTenants.ADMIN_KEY).contentType(ContentType.JSON)
-                .body(Map.of("name", "capacity test")).post("/admin/v1/tenants/" + tenantId + "/keys")
-                .then().statusCode(200).extract().path("key");
-    }
-
-    private static void limit(String tenantId, Integer maxConcurrent) {
-        Map<String, Object> limits = new HashMap<>();
-        limits.put("max_concurrent_sandboxes", maxConcurrent);
-        given().header(TestTenants.KEY_HEADER, TestTenants.ADMIN_KEY).contentType(ContentType.JSON)
-                .body(Map.of("limits", limits)).patch("/admin/v1/tenants/" + tenantId).then().statusCode(200);
     }
 }

@@ -1,6 +1,5 @@
 package dev.wharf.environment;
 
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,7 +12,6 @@ import dev.wharf.sandbox.SandboxLabels;
 import dev.wharf.support.Tenants;
 import dev.wharf.support.ScriptedModel;
 import dev.wharf.support.TestClock;
-import dev.wharf.support.TestTenants;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
@@ -55,25 +53,22 @@ class EnvironmentTenantLifetimeTest {
         VertxContextSupport.subscribeAndAwait(() -> reconciler.reconcileOnce());
     }
 
-    static io.restassured.specification.RequestSpecification as(Tenants.Created tenant) {
-        return given().header(TestTenants.KEY_HEADER, tenant.key());
-    }
 
     /** An environment of {@code tenant}, created with its key and so under its limits. */
     String environmentOf(Tenants.Created tenant) {
-        String id = as(tenant).contentType(ContentType.JSON).body(Map.of()).post("/v1/environments")
+        String id = tenant.as().contentType(ContentType.JSON).body(Map.of()).post("/v1/environments")
                 .then().statusCode(200).body("status", equalTo("active")).extract().path("id");
         exec(tenant, id, "echo kept > kept.txt");
         return id;
     }
 
     static ValidatableResponse exec(Tenants.Created tenant, String environment, String command) {
-        return as(tenant).contentType(ContentType.JSON).body(Map.of("command", command))
+        return tenant.as().contentType(ContentType.JSON).body(Map.of("command", command))
                 .post("/v1/environments/" + environment + ":exec").then().statusCode(200).body("exit_code", equalTo(0));
     }
 
     static ValidatableResponse environment(Tenants.Created tenant, String id) {
-        return as(tenant).get("/v1/environments/" + id).then().statusCode(200);
+        return tenant.as().get("/v1/environments/" + id).then().statusCode(200);
     }
 
     Duration untilExpiry(Tenants.Created tenant, String id) {
@@ -99,10 +94,10 @@ class EnvironmentTenantLifetimeTest {
 
         environment(brief, brieflyKept).body("status", equalTo("expired"));
         environment(patient, longKept).body("status", equalTo("active"));
-        as(brief).queryParam("alt", "media").get("/v1/environments/" + brieflyKept + "/files/kept.txt")
+        brief.as().queryParam("alt", "media").get("/v1/environments/" + brieflyKept + "/files/kept.txt")
                 .then().statusCode(200).body(equalTo("kept\n"));
-        as(brief).delete("/v1/environments/" + brieflyKept).then().statusCode(200);
-        as(patient).delete("/v1/environments/" + longKept).then().statusCode(200);
+        brief.as().delete("/v1/environments/" + brieflyKept).then().statusCode(200);
+        patient.as().delete("/v1/environments/" + longKept).then().statusCode(200);
     }
 
     @Test
@@ -129,7 +124,7 @@ class EnvironmentTenantLifetimeTest {
         exec(tenant, id, "cat kept.txt").body("stdout", equalTo("kept\nmore\n"));
         environment(tenant, id).body("status", equalTo("active"));
         assertBetween(untilExpiry(tenant, id), Duration.ofSeconds(590), Duration.ofSeconds(601));
-        as(tenant).delete("/v1/environments/" + id).then().statusCode(200);
+        tenant.as().delete("/v1/environments/" + id).then().statusCode(200);
     }
 
     @Test
@@ -141,7 +136,7 @@ class EnvironmentTenantLifetimeTest {
         model.replyToolCall("execute_code",
                         "{\"language\":\"bash\",\"code\":\"echo started > work.txt; sleep 300\"}")
                 .reply("never reached");
-        String interaction = as(tenant).contentType(ContentType.JSON)
+        String interaction = tenant.as().contentType(ContentType.JSON)
                 .body(Map.of("agent", "default", "input", "long job", "background", true, "environment", id,
                         "agent_config", Map.of("type", "dynamic", "model", "openai/agent-model", "timeout_seconds", 3600)))
                 .post("/v1/interactions").then().statusCode(200).extract().path("id");
@@ -155,7 +150,7 @@ class EnvironmentTenantLifetimeTest {
         reconcile();
         // Idle for twice its idle TTL as far as API calls go, but a run is using it.
         environment(tenant, id).body("status", equalTo("active"));
-        assertEquals("in_progress", as(tenant).get("/v1/interactions/" + interaction).then().extract().path("status"));
+        assertEquals("in_progress", tenant.as().get("/v1/interactions/" + interaction).then().extract().path("status"));
 
         clock.advance(Duration.ofMinutes(9));
         reconcile();
@@ -163,16 +158,16 @@ class EnvironmentTenantLifetimeTest {
         JsonObject ended = awaitInteraction(tenant, interaction, view -> !"in_progress".equals(view.getString("status")));
         assertEquals("incomplete", ended.getString("status"));
         assertEquals("deadline_exceeded", ended.getJsonArray("errors").getJsonObject(0).getString("code"));
-        as(tenant).queryParam("alt", "media").get("/v1/environments/" + id + "/files/work.txt")
+        tenant.as().queryParam("alt", "media").get("/v1/environments/" + id + "/files/work.txt")
                 .then().statusCode(200).body(equalTo("started\n"));
-        as(tenant).delete("/v1/environments/" + id).then().statusCode(200);
+        tenant.as().delete("/v1/environments/" + id).then().statusCode(200);
     }
 
     static JsonObject awaitInteraction(Tenants.Created tenant, String id, java.util.function.Predicate<JsonObject> done)
             throws InterruptedException {
         JsonObject view = null;
         for (int i = 0; i < 300; i++) {
-            view = new JsonObject(as(tenant).get("/v1/interactions/" + id).then().statusCode(200).extract().asString());
+            view = new JsonObject(tenant.as().get("/v1/interactions/" + id).then().statusCode(200).extract().asString());
             if (done.test(view)) {
                 return view;
             }

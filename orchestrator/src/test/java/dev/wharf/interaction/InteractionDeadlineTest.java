@@ -29,8 +29,7 @@ import org.junit.jupiter.api.Test;
  * Interaction timeouts: resolved from the request, the saved agent, the tenant and the platform; capped, not
  * refused; shown as x_timeout_seconds and x_deadline; and enforced at the persisted deadline with the files kept.
  *
- * <p>Until interactions carry their caller's tenant, every interaction belongs to tenant {@code default}, so these
- * tests set that tenant's limits through the admin API (and clear them afterwards).
+ * <p>The tests act as tenant {@code default} and set its limits through the admin API (clearing them afterwards).
  */
 @QuarkusTest
 @QuarkusTestResource(ScriptedModel.class)

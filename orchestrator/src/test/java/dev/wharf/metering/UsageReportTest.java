@@ -85,19 +85,17 @@ class UsageReportTest {
         String environment;
         model.usage(1, 1, 0);
         modelInteraction(given(), alpha.replace("alpha", "default"), null);
-        {
-            model.usage(100, 10, 0);
-            modelInteraction(tenant.as(), alpha, null);
-            model.usage(200, 20, 5);
-            modelInteraction(tenant.as(), beta, "flex");
-            model.usage(30, 3, 0);
-            model.reply("Nothing to do.");
-            environment = tenant.as().contentType(ContentType.JSON)
-                    .body(Map.of("agent", "default", "input", "Relax",
-                            "agent_config", Map.of("type", "dynamic", "model", agentModel)))
-                    .post("/v1/interactions").then().statusCode(200).body("status", equalTo("completed"))
-                    .extract().path("environment_id");
-        }
+        model.usage(100, 10, 0);
+        modelInteraction(tenant.as(), alpha, null);
+        model.usage(200, 20, 5);
+        modelInteraction(tenant.as(), beta, "flex");
+        model.usage(30, 3, 0);
+        model.reply("Nothing to do.");
+        environment = tenant.as().contentType(ContentType.JSON)
+                .body(Map.of("agent", "default", "input", "Relax",
+                        "agent_config", Map.of("type", "dynamic", "model", agentModel)))
+                .post("/v1/interactions").then().statusCode(200).body("status", equalTo("completed"))
+                .extract().path("environment_id");
 
         JsonPath byModel = report(tenant, "model");
         assertEquals("USD", byModel.get("currency"));

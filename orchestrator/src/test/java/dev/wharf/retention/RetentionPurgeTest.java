@@ -13,13 +13,11 @@ import com.sun.net.httpserver.HttpServer;
 import dev.wharf.support.Tenants;
 import dev.wharf.support.ScriptedModel;
 import dev.wharf.support.TestClock;
-import dev.wharf.support.TestTenants;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.http.ContentType;
-import io.restassured.specification.RequestSpecification;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
@@ -73,9 +71,6 @@ class RetentionPurgeTest {
         receiver.stop(0);
     }
 
-    static RequestSpecification as(Tenants.Created tenant) {
-        return given().header(TestTenants.KEY_HEADER, tenant.key());
-    }
 
     PurgeCounts purgeOnce() throws Throwable {
         return VertxContextSupport.subscribeAndAwait(() -> purge.purgeOnce());
@@ -89,7 +84,7 @@ class RetentionPurgeTest {
         if (previous != null) {
             body.put("previous_interaction_id", previous);
         }
-        String id = as(tenant).contentType(ContentType.JSON).body(body).post("/v1/interactions")
+        String id = tenant.as().contentType(ContentType.JSON).body(body).post("/v1/interactions")
                 .then().statusCode(200).body("status", equalTo("completed")).extract().path("id");
         for (int i = 0; i < 100 && count("SELECT count(*) FROM webhook_delivery WHERE interaction_id = $1"
                 + " AND status = 'succeeded'", id) == 0; i++) {
@@ -100,9 +95,9 @@ class RetentionPurgeTest {
     }
 
     String environment(Tenants.Created tenant) {
-        String id = as(tenant).contentType(ContentType.JSON).body(Map.of()).post("/v1/environments")
+        String id = tenant.as().contentType(ContentType.JSON).body(Map.of()).post("/v1/environments")
                 .then().statusCode(200).extract().path("id");
-        as(tenant).contentType(ContentType.JSON).body(Map.of("command", "echo artifact > out.txt"))
+        tenant.as().contentType(ContentType.JSON).body(Map.of("command", "echo artifact > out.txt"))
                 .post("/v1/environments/" + id + ":exec").then().statusCode(200);
         return id;
     }
@@ -127,25 +122,25 @@ class RetentionPurgeTest {
     }
 
     void assertInteractionGone(Tenants.Created tenant, String id) {
-        as(tenant).get("/v1/interactions/" + id).then().statusCode(404);
+        tenant.as().get("/v1/interactions/" + id).then().statusCode(404);
         assertEquals(0, count("SELECT count(*) FROM interaction_event WHERE interaction_id = $1", id));
         assertEquals(0, count("SELECT count(*) FROM webhook_delivery WHERE interaction_id = $1", id));
     }
 
     void assertInteractionKept(Tenants.Created tenant, String id) {
-        as(tenant).get("/v1/interactions/" + id).then().statusCode(200).body("status", equalTo("completed"));
+        tenant.as().get("/v1/interactions/" + id).then().statusCode(200).body("status", equalTo("completed"));
         assertEquals(1, count("SELECT count(*) FROM webhook_delivery WHERE interaction_id = $1", id));
     }
 
     void assertEnvironmentGone(Tenants.Created tenant, String id) {
-        as(tenant).get("/v1/environments/" + id).then().statusCode(404);
+        tenant.as().get("/v1/environments/" + id).then().statusCode(404);
         assertEquals(0, count("SELECT count(*) FROM environment WHERE id = $1", id));
         assertThrows(NotFoundException.class, () -> docker.inspectVolumeCmd("wharf-ws-" + id).exec());
     }
 
     /** Checked without using the environment: a download would be activity, and restart its retention. */
     void assertEnvironmentKept(Tenants.Created tenant, String id) {
-        as(tenant).get("/v1/environments/" + id).then().statusCode(200).body("file_count", equalTo("1"));
+        tenant.as().get("/v1/environments/" + id).then().statusCode(200).body("file_count", equalTo("1"));
         docker.inspectVolumeCmd("wharf-ws-" + id).exec();
     }
 
@@ -158,7 +153,7 @@ class RetentionPurgeTest {
         String briefOld = interaction(brief, null);
         long briefOldEvents = count("SELECT count(*) FROM interaction_event WHERE interaction_id = $1", briefOld);
         String briefDeleted = interaction(brief, null);
-        as(brief).delete("/v1/interactions/" + briefDeleted).then().statusCode(200);
+        brief.as().delete("/v1/interactions/" + briefDeleted).then().statusCode(200);
         String briefOldEnv = environment(brief);
         String patientOld = interaction(patient, null);
         String patientOldEnv = environment(patient);
@@ -223,8 +218,8 @@ class RetentionPurgeTest {
         assertEquals(0, count("SELECT count(*) FROM usage_record WHERE interaction_id = $1", patientOld));
         assertInteractionKept(patient, patientRecent);
         assertEnvironmentKept(patient, patientRecentEnv);
-        as(patient).queryParam("alt", "media").get("/v1/environments/" + patientRecentEnv + "/files/out.txt")
+        patient.as().queryParam("alt", "media").get("/v1/environments/" + patientRecentEnv + "/files/out.txt")
                 .then().statusCode(200).body(equalTo("artifact\n"));
-        as(patient).delete("/v1/environments/" + patientRecentEnv).then().statusCode(200);
+        patient.as().delete("/v1/environments/" + patientRecentEnv).then().statusCode(200);
     }
 }

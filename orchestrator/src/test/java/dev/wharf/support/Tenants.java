@@ -15,7 +15,7 @@ public final class Tenants {
     }
 
     /** A new tenant with its own API key. */
-    public record Created(String id, String key) {
+    public record Created(String id, String key, String keyId) {
         /** A request authenticated as this tenant. */
         public RequestSpecification as() {
             return given().header(TestTenants.KEY_HEADER, key);
@@ -35,9 +35,9 @@ public final class Tenants {
     public static Created create(String name, Map<String, Object> limits) {
         String id = admin().contentType(ContentType.JSON).body(Map.of("name", name, "limits", limits))
                 .post("/admin/v1/tenants").then().statusCode(200).extract().path("id");
-        String key = admin().contentType(ContentType.JSON).body(Map.of("name", "test"))
-                .post("/admin/v1/tenants/" + id + "/keys").then().statusCode(200).extract().path("key");
-        return new Created(id, key);
+        var created = admin().contentType(ContentType.JSON).body(Map.of("name", "test"))
+                .post("/admin/v1/tenants/" + id + "/keys").then().statusCode(200).extract();
+        return new Created(id, created.path("key"), created.path("id"));
     }
 
     /** Sets the named limits of a tenant; the others keep their values. */

@@ -14,11 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wharf.support.ScriptedModel;
+import dev.wharf.support.Tenants;
 import dev.wharf.support.TestTenants;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.restassured.specification.RequestSpecification;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -29,27 +29,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(ScriptedModel.class)
 class TenantIsolationTest {
     private static final String KEY = TestTenants.KEY_HEADER;
-
-    /** A new tenant through the admin API, and one key for it. */
-    private record NewTenant(String id, String key, String keyId) {
-        RequestSpecification as() {
-            return given().header(KEY, key);
-        }
-    }
-
-    private static RequestSpecification admin() {
-        return given().header(KEY, TestTenants.ADMIN_KEY);
-    }
-
-    private static NewTenant newTenant(String name) {
-        String id = admin().contentType(ContentType.JSON).body(Map.of("name", name))
-                .post("/admin/v1/tenants").then().statusCode(200)
-                .body("name", equalTo(name)).extract().path("id");
-        var created = admin().contentType(ContentType.JSON).body(Map.of("name", "ci"))
-                .post("/admin/v1/tenants/" + id + "/keys").then().statusCode(200)
-                .body("key", notNullValue()).extract();
-        return new NewTenant(id, created.path("key"), created.path("id"));
-    }
 
     @Test
     void requestsWithoutAValidKeyAreRefusedInTheErrorEnvelope() {
@@ -70,41 +49,41 @@ class TenantIsolationTest {
         assertError(given().noFilters().get("/admin/v1/tenants").then(), 401, "UNAUTHENTICATED");
         // A tenant's key is not an admin key.
         assertError(given().get("/admin/v1/tenants").then(), 401, "UNAUTHENTICATED");
-        NewTenant tenant = newTenant("Team Keys");
-        admin().get("/admin/v1/tenants").then().statusCode(200)
+        Tenants.Created tenant = Tenants.create("Team Keys");
+        Tenants.admin().get("/admin/v1/tenants").then().statusCode(200)
                 .body("tenants.id", hasItem(tenant.id()))
                 .body("tenants.id", hasItem("default"));
-        admin().get("/admin/v1/tenants/" + tenant.id() + "/keys").then().statusCode(200)
+        Tenants.admin().get("/admin/v1/tenants/" + tenant.id() + "/keys").then().statusCode(200)
                 .body("keys[0].id", equalTo(tenant.keyId()))
                 .body("keys[0].prefix", equalTo(tenant.key().substring(0, 12)))
                 .body("keys[0].state", equalTo("active"))
                 .body("keys[0].key", nullValue())
                 .body(not(containsString(tenant.key())));
-        assertError(admin().get("/admin/v1/tenants/ten_missing").then(), 404, "NOT_FOUND");
-        assertError(admin().contentType(ContentType.JSON).body(Map.of("id", tenant.id()))
+        assertError(Tenants.admin().get("/admin/v1/tenants/ten_missing").then(), 404, "NOT_FOUND");
+        assertError(Tenants.admin().contentType(ContentType.JSON).body(Map.of("id", tenant.id()))
                 .post("/admin/v1/tenants").then(), 400, "FAILED_PRECONDITION");
     }
 
     @Test
     void limitsAreValidatedAndCanReturnToTheDefault() {
-        NewTenant tenant = newTenant("Team Limits");
-        admin().contentType(ContentType.JSON)
+        Tenants.Created tenant = Tenants.create("Team Limits");
+        Tenants.admin().contentType(ContentType.JSON)
                 .body(Map.of("limits", Map.of("max_concurrent_sandboxes", 3, "max_timeout_seconds", 600,
                         "retention_days", 30)))
                 .patch("/admin/v1/tenants/" + tenant.id()).then().statusCode(200)
                 .body("limits.max_concurrent_sandboxes", equalTo(3))
                 .body("limits.max_timeout_seconds", equalTo(600))
                 .body("limits.retention_days", equalTo(30));
-        assertError(admin().contentType(ContentType.JSON).body(Map.of("limits", Map.of("max_sandboxes", 3)))
+        assertError(Tenants.admin().contentType(ContentType.JSON).body(Map.of("limits", Map.of("max_sandboxes", 3)))
                 .patch("/admin/v1/tenants/" + tenant.id()).then(), 400, "INVALID_ARGUMENT");
-        assertError(admin().contentType(ContentType.JSON).body(Map.of("limits", Map.of("retention_days", 0)))
+        assertError(Tenants.admin().contentType(ContentType.JSON).body(Map.of("limits", Map.of("retention_days", 0)))
                 .patch("/admin/v1/tenants/" + tenant.id()).then(), 400, "INVALID_ARGUMENT");
-        assertError(admin().contentType(ContentType.JSON).body(Map.of("limits", Map.of("default_timeout_seconds", 900)))
+        assertError(Tenants.admin().contentType(ContentType.JSON).body(Map.of("limits", Map.of("default_timeout_seconds", 900)))
                 .patch("/admin/v1/tenants/" + tenant.id()).then(), 400, "INVALID_ARGUMENT");
         // Nothing was half-applied by the refused changes; null returns a limit to the platform default.
         java.util.Map<String, Object> clear = new java.util.HashMap<>();
         clear.put("retention_days", null);
-        admin().contentType(ContentType.JSON).body(Map.of("limits", clear))
+        Tenants.admin().contentType(ContentType.JSON).body(Map.of("limits", clear))
                 .patch("/admin/v1/tenants/" + tenant.id()).then().statusCode(200)
                 .body("limits.max_concurrent_sandboxes", equalTo(3))
                 .body("limits.retention_days", nullValue());
@@ -112,24 +91,24 @@ class TenantIsolationTest {
 
     @Test
     void aRevokedKeyStopsWorkingAtOnceWhileOtherKeysGoOn() {
-        NewTenant tenant = newTenant("Team Revoke");
-        String second = admin().contentType(ContentType.JSON).body("{}")
+        Tenants.Created tenant = Tenants.create("Team Revoke");
+        String second = Tenants.admin().contentType(ContentType.JSON).body("{}")
                 .post("/admin/v1/tenants/" + tenant.id() + "/keys").then().statusCode(200).extract().path("key");
         tenant.as().get("/v1/environments").then().statusCode(200);
-        admin().delete("/admin/v1/tenants/" + tenant.id() + "/keys/" + tenant.keyId()).then().statusCode(200)
+        Tenants.admin().delete("/admin/v1/tenants/" + tenant.id() + "/keys/" + tenant.keyId()).then().statusCode(200)
                 .body("state", equalTo("revoked"))
                 .body("revoked", notNullValue());
         assertError(tenant.as().get("/v1/environments").then(), 401, "UNAUTHENTICATED");
         given().header(KEY, second).get("/v1/environments").then().statusCode(200);
         // Revoking again changes nothing.
-        admin().delete("/admin/v1/tenants/" + tenant.id() + "/keys/" + tenant.keyId()).then().statusCode(200)
+        Tenants.admin().delete("/admin/v1/tenants/" + tenant.id() + "/keys/" + tenant.keyId()).then().statusCode(200)
                 .body("state", equalTo("revoked"));
     }
 
     @Test
     void oneTenantNeverSeesAnothersData() {
-        NewTenant alice = newTenant("Alice");
-        NewTenant bob = newTenant("Bob");
+        Tenants.Created alice = Tenants.create("Alice");
+        Tenants.Created bob = Tenants.create("Bob");
         ScriptedModel.server().reset();
         ScriptedModel.server().reply("Hello Alice").reply("Hello Bob");
 
