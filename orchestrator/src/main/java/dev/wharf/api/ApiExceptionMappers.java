@@ -16,7 +16,11 @@ public class ApiExceptionMappers {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
-        return respond(e.status(), e.getMessage());
+        Response.ResponseBuilder response = Response.status(e.status().httpStatus())
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(ErrorBody.of(e.status(), e.getMessage()));
+        e.retryAfter().ifPresent(wait -> response.header("Retry-After", ErrorBody.retryAfterSeconds(wait)));
+        return response.build();
     }
 
     @ServerExceptionMapper
@@ -49,11 +53,10 @@ public class ApiExceptionMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
-        if (e.getCause() instanceof ApiException api) {
-            return api(api);
+        if (ApiException.unexpected(e)) {
+            LOG.error("Unhandled failure", e);
         }
-        LOG.error("Unhandled failure", e);
-        return respond(ApiStatus.INTERNAL, "Internal error");
+        return api(ApiException.of(e));
     }
 
     /** Names the offending field without leaking class names from the binder. */

@@ -16,9 +16,28 @@ public record ErrorBody(Detail error) {
 
     /** Answers a Vert.x route's request with the envelope and its status, ending the response. */
     public static void send(HttpServerResponse response, ApiStatus status, String message) {
-        response.setStatusCode(status.httpStatus())
+        send(response, new ApiException(status, message));
+    }
+
+    /**
+     * Answers with {@code error}: its status, the envelope, and {@code Retry-After} (whole seconds) when it carries
+     * one. A response whose head is already out (a stream) can only be ended.
+     */
+    public static void send(HttpServerResponse response, ApiException error) {
+        if (response.headWritten()) {
+            response.end();
+            return;
+        }
+        error.retryAfter().ifPresent(wait -> response.putHeader(HttpHeaders.RETRY_AFTER,
+                Long.toString(retryAfterSeconds(wait))));
+        response.setStatusCode(error.status().httpStatus())
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(of(status, message).toJson());
+                .end(of(error.status(), error.getMessage()).toJson());
+    }
+
+    /** Retry-After takes whole seconds; a shorter wait still asks for one. */
+    public static long retryAfterSeconds(java.time.Duration wait) {
+        return Math.max(1, (wait.toMillis() + 999) / 1000);
     }
 
     /** The same envelope for the Vert.x routes that bypass JAX-RS. */

@@ -10,10 +10,13 @@ import org.jboss.logging.Logger;
 /**
  * An asynchronous check in front of the routes (a key lookup, a budget read). The request's body is held back
  * while the check runs, so an upload is not lost before a handler that reads it is in place, and the outcome is
- * handled back on the request's own context. A check that fails answers 503 with {@code unavailable}.
+ * handled back on the request's own context. A check that fails answers 503 with {@code unavailable}
+ * and Retry-After.
  */
 public final class HeldRequest {
     private static final Logger LOG = Logger.getLogger(HeldRequest.class);
+    /** A check that could not run is worth repeating soon. */
+    private static final java.time.Duration RETRY = java.time.Duration.ofSeconds(1);
 
     private HeldRequest() {
     }
@@ -27,7 +30,7 @@ public final class HeldRequest {
         }), failure -> context.runOnContext(v -> {
             ctx.request().resume();
             LOG.errorf(failure, "request check failed: %s", unavailable);
-            ErrorBody.send(ctx.response(), ApiStatus.UNAVAILABLE, unavailable);
+            ErrorBody.send(ctx.response(), new ApiException(ApiStatus.UNAVAILABLE, unavailable, RETRY));
         }));
     }
 }

@@ -25,16 +25,14 @@ public class BudgetEnforcer {
     private final BudgetRepository budgets;
     private final InteractionRepository interactions;
     private final InteractionLog log;
-    private final InteractionViews views;
     private final AgentRunLauncher launcher;
     private final BudgetMetrics metrics;
 
     public BudgetEnforcer(BudgetRepository budgets, InteractionRepository interactions, InteractionLog log,
-                          InteractionViews views, AgentRunLauncher launcher, BudgetMetrics metrics) {
+                          AgentRunLauncher launcher, BudgetMetrics metrics) {
         this.budgets = budgets;
         this.interactions = interactions;
         this.log = log;
-        this.views = views;
         this.launcher = launcher;
         this.metrics = metrics;
     }
@@ -53,7 +51,7 @@ public class BudgetEnforcer {
         JsonArray errors = new JsonArray().add(InteractionViews.error(InteractionStatus.BUDGET_EXCEEDED.wire(), reason
                 + "; the tenant's budget policy stops running work"));
         return interactions.find(id).chain(found -> found.isEmpty() ? Uni.createFrom().voidItem()
-                : log.transition(id, InteractionStatus.BUDGET_EXCEEDED, errors, views::full).chain(moved -> {
+                : log.transition(id, InteractionStatus.BUDGET_EXCEEDED, errors).chain(moved -> {
                     if (!moved) {
                         return Uni.createFrom().voidItem();
                     }

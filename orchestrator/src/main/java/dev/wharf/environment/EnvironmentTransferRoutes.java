@@ -170,12 +170,10 @@ public class EnvironmentTransferRoutes {
             response.reset();
             return;
         }
-        ApiException error = failure instanceof ApiException api ? api
-                : new ApiException(ApiStatus.INTERNAL, "Internal error");
-        if (!(failure instanceof ApiException)) {
+        if (ApiException.unexpected(failure)) {
             LOG.error("file transfer failed", failure);
         }
-        json(response, error.status().httpStatus(), ErrorBody.of(error.status(), error.getMessage()).toJson());
+        ErrorBody.send(response, ApiException.of(failure));
     }
 
     private static void json(HttpServerResponse response, int status, String body) {

@@ -31,7 +31,6 @@ public class AgentRunLauncher {
 
     private final InteractionRepository repository;
     private final InteractionLog log;
-    private final InteractionViews views;
     private final AgentService agents;
     private final EnvironmentService environments;
     private final SandboxDaemonClient daemon;
@@ -43,13 +42,12 @@ public class AgentRunLauncher {
     private final EnvironmentLifetimes lifetimes;
     private final SandboxMeter meter;
 
-    public AgentRunLauncher(InteractionRepository repository, InteractionLog log, InteractionViews views,
-                            AgentService agents, EnvironmentService environments, SandboxDaemonClient daemon,
+    public AgentRunLauncher(InteractionRepository repository, InteractionLog log, AgentService agents,
+                            EnvironmentService environments, SandboxDaemonClient daemon,
                             SandboxStartup sandboxes, ModelRouter router, InteractionConfig config, ObjectMapper mapper,
                             InteractionLease lease, EnvironmentLifetimes lifetimes, SandboxMeter meter) {
         this.repository = repository;
         this.log = log;
-        this.views = views;
         this.agents = agents;
         this.environments = environments;
         this.daemon = daemon;
@@ -84,7 +82,7 @@ public class AgentRunLauncher {
         String id = row.id();
         Runnable release = lease.hold(id);
         return SafeContext.run(() -> agents.get(row.tenantId(), row.agent())
-                .call(agent -> log.transition(id, InteractionStatus.IN_PROGRESS, null, views::full))
+                .call(agent -> log.transition(id, InteractionStatus.IN_PROGRESS, null))
                 .chain(agent -> environmentFor(row, request, agent)
                         .call(environmentId -> repository.setEnvironment(id, environmentId))
                         .chain(environmentId -> environments.ensureRunning(row.tenantId(), environmentId))
@@ -98,7 +96,7 @@ public class AgentRunLauncher {
                 .onFailure().recoverWithUni(failure -> {
                     LOG.warnf("agent interaction %s could not start: %s", id, failure.getMessage());
                     return log.transition(id, InteractionStatus.FAILED,
-                            new JsonArray().add(InteractionFailures.describe(failure)), views::full).replaceWithVoid();
+                            new JsonArray().add(InteractionFailures.describe(failure))).replaceWithVoid();
                 }))
                 .eventually(release);
     }

@@ -2,6 +2,7 @@ package dev.wharf.interaction;
 
 import dev.wharf.api.ApiException;
 import dev.wharf.model.ModelProviderException;
+import dev.wharf.platform.DatabaseBusy;
 import dev.wharf.sandbox.SandboxUnreachableException;
 import io.vertx.core.json.JsonObject;
 
@@ -12,6 +13,7 @@ final class InteractionFailures {
     static final String DEADLINE_EXCEEDED = "deadline_exceeded";
     static final String BUDGET_EXCEEDED = "budget_exceeded";
     static final String INTERNAL = "internal";
+    static final String UNAVAILABLE = "unavailable";
 
     private InteractionFailures() {
     }
@@ -27,6 +29,10 @@ final class InteractionFailures {
         }
         if (failure instanceof SandboxUnreachableException || failure instanceof dev.wharf.sandbox.SandboxException) {
             return InteractionViews.error(SANDBOX_ERROR, failure.getMessage());
+        }
+        if (DatabaseBusy.is(failure)) {
+            return InteractionViews.error(UNAVAILABLE, "the control plane was too busy to carry this interaction"
+                    + " through (its database connections were all in use); submit it again");
         }
         if (failure instanceof ApiException api) {
             return InteractionViews.error(api.status().name().toLowerCase(java.util.Locale.ROOT), api.getMessage());

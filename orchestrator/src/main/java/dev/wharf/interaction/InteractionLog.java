@@ -1,6 +1,7 @@
 package dev.wharf.interaction;
 
 import dev.wharf.metering.SandboxMeter;
+import dev.wharf.platform.DatabaseBusy;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,6 +24,8 @@ import org.jboss.logging.Logger;
 public class InteractionLog {
     private static final Logger LOG = Logger.getLogger(InteractionLog.class);
     static final String ADDRESS_PREFIX = "wharf.interaction.";
+    private static final java.time.Duration BUSY_BACKOFF = java.time.Duration.ofMillis(250);
+    private static final int BUSY_RETRIES = 4;
 
     private final InteractionRepository repository;
     private final EventBus bus;
@@ -30,9 +33,12 @@ public class InteractionLog {
     private final Event<InteractionEnded> ended;
     private final SandboxMeter meter;
 
+    private final InteractionViews views;
+
     public InteractionLog(InteractionRepository repository, EventBus bus, Clock clock, Event<InteractionEnded> ended,
-                          SandboxMeter meter) {
+                          SandboxMeter meter, InteractionViews views) {
         this.repository = repository;
+        this.views = views;
         this.bus = bus;
         this.clock = clock;
         this.ended = ended;
@@ -41,10 +47,10 @@ public class InteractionLog {
 
     /** Appends a whole step (start and stop) at {@code index}. */
     public Uni<Void> step(String id, int index, JsonObject step) {
-        return repository.inTransaction(tx -> repository.append(tx, id, InteractionEvent.STEP_START,
+        return durably(repository.inTransaction(tx -> repository.append(tx, id, InteractionEvent.STEP_START,
                         new JsonObject().put("index", index).put("step", step))
                 .chain(() -> repository.append(tx, id, InteractionEvent.STEP_STOP,
-                        new JsonObject().put("index", index).put("step", step))))
+                        new JsonObject().put("index", index).put("step", step)))))
                 .invoke(() -> wake(id)).replaceWithVoid();
     }
 
@@ -66,13 +72,13 @@ public class InteractionLog {
 
     /**
      * Moves the interaction to {@code to} and logs it, atomically. For a terminal status the log is closed with
-     * {@code interaction.completed} carrying the final object, built by {@code finalView} from the committed row.
-     * Returns false (and logs nothing) when the interaction had already moved on.
+     * {@code interaction.completed} carrying the final object, read inside the same transaction (through its
+     * connection: a transaction never asks the pool for a second one). Returns false (and logs nothing) when the
+     * interaction had already moved on.
      */
-    public Uni<Boolean> transition(String id, InteractionStatus to, JsonArray errors,
-                                   java.util.function.Function<Interaction, Uni<JsonObject>> finalView) {
+    public Uni<Boolean> transition(String id, InteractionStatus to, JsonArray errors) {
         AtomicReference<Interaction> finalRow = new AtomicReference<>();
-        return repository.inTransaction(tx -> repository.transition(tx, id, to, clock.instant(), errors)
+        return durably(repository.inTransaction(tx -> repository.transition(tx, id, to, clock.instant(), errors)
                         .chain(moved -> {
                             if (!moved) {
                                 return Uni.createFrom().item(false);
@@ -85,9 +91,9 @@ public class InteractionLog {
                             // The sandbox time the run used is written in the same transaction that ends it.
                             return status.chain(() -> meter.detach(tx, id))
                                     .chain(() -> errorEvent(tx, id, to, errors))
-                                    .chain(() -> completedEvent(tx, id, finalView, finalRow))
+                                    .chain(() -> completedEvent(tx, id, finalRow))
                                     .replaceWith(true);
-                        }))
+                        })))
                 .invoke(moved -> {
                     if (moved) {
                         wake(id);
@@ -108,11 +114,10 @@ public class InteractionLog {
     }
 
     private Uni<Void> completedEvent(io.vertx.mutiny.sqlclient.SqlClient tx, String id,
-                                     java.util.function.Function<Interaction, Uni<JsonObject>> finalView,
                                      AtomicReference<Interaction> finalRow) {
         return repository.find(tx, id)
                 .invoke(row -> row.ifPresent(finalRow::set))
-                .chain(row -> row.map(finalView).orElse(Uni.createFrom().item(new JsonObject().put("id", id))))
+                .chain(row -> row.map(found -> views.full(tx, found)).orElse(Uni.createFrom().item(new JsonObject().put("id", id))))
                 .chain(view -> repository.append(tx, id, InteractionEvent.COMPLETED,
                         new JsonObject().put("interaction", view)))
                 .replaceWithVoid();
@@ -123,8 +128,17 @@ public class InteractionLog {
     }
 
     private Uni<Void> append(String id, String type, JsonObject payload) {
-        return repository.inTransaction(tx -> repository.append(tx, id, type, payload))
+        return durably(repository.inTransaction(tx -> repository.append(tx, id, type, payload)))
                 .invoke(() -> wake(id)).replaceWithVoid();
+    }
+
+    /**
+     * A busy database (no connection within the acquire timeout) refuses a transaction before it ran, so trying
+     * it again is safe; the log's writes are retried a few times rather than losing a step or an interaction's end.
+     */
+    private static <T> Uni<T> durably(Uni<T> write) {
+        return write.onFailure(DatabaseBusy::is).retry().withBackOff(BUSY_BACKOFF, BUSY_BACKOFF.multipliedBy(8))
+                .atMost(BUSY_RETRIES);
     }
 
     /** Runs after the commit; an observer's failure is logged, never propagated into the transition. */

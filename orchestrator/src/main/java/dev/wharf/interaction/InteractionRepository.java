@@ -141,7 +141,12 @@ public class InteractionRepository {
     }
 
     public Uni<List<InteractionEvent>> events(String id, long afterSeq, int limit) {
-        return pool.preparedQuery("SELECT seq, event_type, payload FROM interaction_event"
+        return events(pool, id, afterSeq, limit);
+    }
+
+    /** Reads through {@code client}: a transaction reads its own appends, on its own connection. */
+    public Uni<List<InteractionEvent>> events(SqlClient client, String id, long afterSeq, int limit) {
+        return client.preparedQuery("SELECT seq, event_type, payload FROM interaction_event"
                         + " WHERE interaction_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
                 .execute(Tuple.of(id, afterSeq, limit))
                 .map(rows -> {

@@ -134,18 +134,10 @@ public class InteractionRoutes {
     }
 
     private static void error(RoutingContext ctx, Throwable failure) {
-        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        ApiException error = cause instanceof ApiException api ? api
-                : new ApiException(ApiStatus.INTERNAL, "Internal error");
-        if (!(cause instanceof ApiException)) {
-            LOG.error("interaction request failed", cause);
+        if (ApiException.unexpected(failure)) {
+            LOG.error("interaction request failed", failure);
         }
-        if (ctx.response().headWritten()) {
-            ctx.response().end();
-            return;
-        }
-        json(ctx.response(), error.status().httpStatus(), ErrorBody.of(error.status(), error.getMessage()).toJson());
+        ErrorBody.send(ctx.response(), ApiException.of(failure));
     }
 
     private static void json(HttpServerResponse response, int status, String body) {

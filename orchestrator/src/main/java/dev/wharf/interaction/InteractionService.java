@@ -3,6 +3,7 @@ package dev.wharf.interaction;
 import dev.wharf.agent.AgentDefinition;
 import dev.wharf.agent.AgentService;
 import dev.wharf.api.ApiException;
+import dev.wharf.api.InFlight;
 import dev.wharf.api.PageToken;
 import dev.wharf.api.ResourceIds;
 import dev.wharf.capacity.QueueDispatcher;
@@ -89,12 +90,20 @@ public class InteractionService {
             modelCalls.validate(request.model());
             agent = checks.map(ignored -> (AgentDefinition) null);
         }
+        // A model call runs here: it takes a place on this plane before anything is stored, so a refusal (429)
+        // leaves nothing behind. An agent waits in the capacity queue for a sandbox instead.
+        InFlight.Permit permit = request.agent() == null ? modelCalls.admit(tenant.id()) : null;
         return agent.map(found -> InteractionTimeout.of(config, tenant.limits(), found).effective(requestedTimeout))
-                .chain(timeout -> insert(tenant, id, now, timeout, request, idempotencyKey));
+                .chain(timeout -> insert(tenant, id, now, timeout, request, idempotencyKey, permit))
+                .onFailure().invoke(() -> {
+                    if (permit != null) {
+                        permit.close();
+                    }
+                });
     }
 
     private Uni<Interaction> insert(Tenant tenant, String id, Instant now, Duration timeout, CreateInteraction request,
-                                    String idempotencyKey) {
+                                    String idempotencyKey, InFlight.Permit permit) {
         Interaction row = new Interaction(id, tenant.id(), InteractionStatus.QUEUED, now, now, request.model(),
                 request.agent(),
                 request.previousInteractionId(), null, request.body(), request.background(), request.store(),
@@ -112,9 +121,14 @@ public class InteractionService {
                 // An agent needs a sandbox: it waits in the queue until the dispatcher admits and starts it.
                 // A model call needs none and starts at once.
                 .call(() -> row.isAgent() ? queue.enqueue(id)
-                        : Uni.createFrom().voidItem().invoke(() -> start(row, request)))
+                        : Uni.createFrom().voidItem().invoke(() -> start(row, request, permit)))
                 .chain(() -> repository.find(id).map(Optional::orElseThrow))
-                .onFailure(Replay.class).recoverWithItem(e -> ((Replay) e).existing);
+                .onFailure(Replay.class).recoverWithItem(e -> {
+                    if (permit != null) {
+                        permit.close(); // the winner's create holds the place
+                    }
+                    return ((Replay) e).existing;
+                });
     }
 
     /** A concurrent create with the same idempotency key won the insert: answer with its interaction. */
@@ -144,12 +158,12 @@ public class InteractionService {
     /** Starts an agent interaction the capacity dispatcher admitted, the way a fresh create starts a model call. */
     public Uni<Void> startAdmitted(String id) {
         return repository.find(id).invoke(found -> found.filter(row -> !row.status().terminal())
-                .ifPresent(row -> start(row, CreateInteraction.parse(row.request())))).replaceWithVoid();
+                .ifPresent(row -> start(row, CreateInteraction.parse(row.request()), null))).replaceWithVoid();
     }
 
     /** Runs the work detached from this request; failures end the interaction, never the caller's connection. */
-    private void start(Interaction row, CreateInteraction request) {
-        Uni<Void> work = row.isAgent() ? agentRuns.launch(row, request) : modelCalls.run(row, request);
+    private void start(Interaction row, CreateInteraction request, InFlight.Permit permit) {
+        Uni<Void> work = row.isAgent() ? agentRuns.launch(row, request) : modelCalls.run(row, request, permit);
         work.subscribe().with(done -> { }, failure -> {
             boolean gone = failure instanceof InteractionGoneException
                     || (failure instanceof io.smallrye.mutiny.CompositeException composite && composite.getCauses()
@@ -233,7 +247,7 @@ public class InteractionService {
             if (interaction.status().terminal()) {
                 return views.full(interaction);
             }
-            return log.transition(id, InteractionStatus.CANCELLED, null, views::full)
+            return log.transition(id, InteractionStatus.CANCELLED, null)
                     .call(moved -> moved && interaction.isAgent() ? agentRuns.stop(interaction)
                             : Uni.createFrom().voidItem())
                     .chain(() -> get(tenantId, id));

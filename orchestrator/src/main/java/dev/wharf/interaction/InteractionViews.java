@@ -7,6 +7,7 @@ import dev.wharf.metering.UsageReports;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -33,6 +34,17 @@ public class InteractionViews {
     public Uni<JsonObject> full(Interaction interaction) {
         return steps(interaction.id()).chain(steps -> usage.forInteraction(interaction.id())
                 .map(charges -> render(interaction, steps, charges)));
+    }
+
+    /**
+     * The same, read through {@code client}. A transaction that renders the interaction (its final event) must
+     * read through its own connection: asking the pool for a second one while holding the first is how a full
+     * pool deadlocks.
+     */
+    public Uni<JsonObject> full(SqlClient client, Interaction interaction) {
+        return repository.events(client, interaction.id(), 0, ALL).map(Timeline::steps)
+                .chain(steps -> usage.forInteraction(client, interaction.id())
+                        .map(charges -> render(interaction, steps, charges)));
     }
 
     /** Only what this interaction generated: the answer to create. */

@@ -29,18 +29,18 @@ public class InteractionWatchdog {
 
     private final InteractionRepository repository;
     private final InteractionLog log;
-    private final InteractionViews views;
     private final AgentRunLauncher launcher;
     private final EnvironmentService environments;
     private final SandboxDaemonClient daemon;
     private final Clock clock;
+    private final InteractionLease lease;
 
-    public InteractionWatchdog(InteractionRepository repository, InteractionLog log, InteractionViews views,
+    public InteractionWatchdog(InteractionRepository repository, InteractionLog log, InteractionLease lease,
                                AgentRunLauncher launcher, EnvironmentService environments, SandboxDaemonClient daemon,
                                Clock clock) {
+        this.lease = lease;
         this.repository = repository;
         this.log = log;
-        this.views = views;
         this.launcher = launcher;
         this.environments = environments;
         this.daemon = daemon;
@@ -70,14 +70,17 @@ public class InteractionWatchdog {
         JsonArray errors = new JsonArray().add(InteractionViews.error(InteractionFailures.DEADLINE_EXCEEDED,
                 "the interaction reached its deadline, " + seconds + " s after it "
                         + (row.admittedAt() != null ? "started" : "was created") + "; work done so far is kept"));
-        return log.transition(row.id(), InteractionStatus.INCOMPLETE, errors, views::full)
+        return log.transition(row.id(), InteractionStatus.INCOMPLETE, errors)
                 .chain(moved -> moved && row.isAgent() ? launcher.stop(row) : Uni.createFrom().voidItem());
     }
 
     private Uni<Void> orphan(Interaction row) {
+        if (lease.heldHere(row.id())) {
+            return Uni.createFrom().voidItem(); // its owner is this process, alive; a renewal did not get through
+        }
         JsonArray errors = new JsonArray().add(InteractionViews.error(CONTROL_PLANE_RESTARTED,
                 "the control plane stopped while this interaction was being started or run; submit it again"));
-        return log.transition(row.id(), InteractionStatus.FAILED, errors, views::full).replaceWithVoid();
+        return log.transition(row.id(), InteractionStatus.FAILED, errors).replaceWithVoid();
     }
 
     /** An agent run must still be running in its sandbox; otherwise the interaction is failed with the reason. */
@@ -104,7 +107,7 @@ public class InteractionWatchdog {
 
     private Uni<Void> fail(Interaction row, String code, String message) {
         return log.transition(row.id(), InteractionStatus.FAILED,
-                new JsonArray().add(InteractionViews.error(code, message)), views::full).replaceWithVoid();
+                new JsonArray().add(InteractionViews.error(code, message))).replaceWithVoid();
     }
 
     private static <T> Uni<Void> each(List<T> items, Function<T, Uni<Void>> step) {

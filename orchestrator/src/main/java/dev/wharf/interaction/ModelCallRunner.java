@@ -1,5 +1,7 @@
 package dev.wharf.interaction;
 
+import dev.wharf.api.AdmissionConfig;
+import dev.wharf.api.InFlight;
 import dev.wharf.metering.TokenMeter;
 import dev.wharf.model.ModelEvent;
 import dev.wharf.model.ModelRequest;
@@ -7,6 +9,8 @@ import dev.wharf.model.ModelResponse;
 import dev.wharf.model.ModelRouter;
 import dev.wharf.model.Part;
 import dev.wharf.model.ResolvedModel;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,21 +28,33 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class ModelCallRunner {
     private final InteractionRepository repository;
     private final InteractionLog log;
-    private final InteractionViews views;
     private final ConversationHistory history;
     private final ModelRouter router;
     private final InteractionLease lease;
     private final TokenMeter tokens;
+    private final InFlight inFlight;
 
-    public ModelCallRunner(InteractionRepository repository, InteractionLog log, InteractionViews views,
-                           ConversationHistory history, ModelRouter router, InteractionLease lease, TokenMeter tokens) {
+    public ModelCallRunner(InteractionRepository repository, InteractionLog log, ConversationHistory history,
+                           ModelRouter router, InteractionLease lease, TokenMeter tokens, AdmissionConfig admission,
+                           MeterRegistry registry) {
         this.repository = repository;
         this.log = log;
-        this.views = views;
         this.history = history;
         this.router = router;
         this.lease = lease;
         this.tokens = tokens;
+        this.inFlight = new InFlight("model interactions", admission.maxModelCalls(), admission.tenantMaxModelCalls(),
+                admission.retryAfter());
+        Gauge.builder("wharf.interactions.model_calls.in_flight", inFlight, InFlight::total)
+                .description("Model interactions this control plane is running").register(registry);
+    }
+
+    /**
+     * A place for one more model interaction of {@code tenantId} on this plane, taken before anything is stored,
+     * or the 429 that says which limit is reached. {@link #run} gives it back when the interaction ends.
+     */
+    public InFlight.Permit admit(String tenantId) {
+        return inFlight.enter(tenantId);
     }
 
     /** Refuses, before anything is stored, a model id no configured provider serves. */
@@ -46,11 +62,11 @@ public class ModelCallRunner {
         router.resolve(modelId);
     }
 
-    public Uni<Void> run(Interaction row, CreateInteraction request) {
+    public Uni<Void> run(Interaction row, CreateInteraction request, InFlight.Permit permit) {
         String id = row.id();
         ResolvedModel model = router.resolve(row.model());
         Runnable release = lease.hold(id);
-        return log.transition(id, InteractionStatus.IN_PROGRESS, null, views::full)
+        return log.transition(id, InteractionStatus.IN_PROGRESS, null)
                 .chain(() -> history.through(id))
                 .chain(steps -> {
                     ModelRequest call = new ModelRequest(model.model(), request.systemInstruction(),
@@ -64,11 +80,14 @@ public class ModelCallRunner {
                 .chain(response -> {
                     boolean calls = response.parts().stream().anyMatch(p -> p instanceof Part.ToolCall);
                     return log.transition(id, calls ? InteractionStatus.REQUIRES_ACTION : InteractionStatus.COMPLETED,
-                            null, views::full);
+                            null);
                 })
                 .onFailure().recoverWithUni(failure -> log.transition(id, InteractionStatus.FAILED,
-                        new JsonArray().add(InteractionFailures.describe(failure)), views::full))
-                .eventually(release)
+                        new JsonArray().add(InteractionFailures.describe(failure))))
+                .eventually(() -> {
+                    release.run();
+                    permit.close();
+                })
                 .replaceWithVoid();
     }
 

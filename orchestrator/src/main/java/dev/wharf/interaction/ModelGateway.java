@@ -124,7 +124,7 @@ public class ModelGateway {
                     return model.provider().generate(call)
                             .onFailure(ModelProviderException.class).recoverWithUni(e -> log.transition(row.id(),
                                             InteractionStatus.FAILED,
-                                            new JsonArray().add(InteractionFailures.describe(e)), views::full)
+                                            new JsonArray().add(InteractionFailures.describe(e)))
                                     .chain(() -> Uni.createFrom().failure(ApiException.unavailable(e.getMessage()))))
                             .call(response -> record(row.id(), own.size(), response))
                             .call(response -> tokens.record(row.id(), modelId, response.usage()));
@@ -153,8 +153,7 @@ public class ModelGateway {
         String message = "used " + total.total() + " tokens of the " + row.maxTotalTokens()
                 + " allowed by agent_config.max_total_tokens";
         return log.transition(row.id(), InteractionStatus.BUDGET_EXCEEDED,
-                        new JsonArray().add(InteractionViews.error(InteractionFailures.BUDGET_EXCEEDED, message)),
-                        views::full)
+                        new JsonArray().add(InteractionViews.error(InteractionFailures.BUDGET_EXCEEDED, message)))
                 .chain(() -> Uni.createFrom().failure(new ApiException(ApiStatus.RESOURCE_EXHAUSTED, message)));
     }
 
@@ -196,7 +195,7 @@ public class ModelGateway {
         Uni<Void> usage = row.environmentId() == null ? Uni.createFrom().voidItem()
                 : dev.wharf.platform.SafeContext.run(() -> environments.refreshUsage(row.environmentId()));
         return usage.chain(() -> repository.inTransaction(tx -> repository.setArtifacts(tx, row.id(), artifacts)))
-                .chain(() -> log.transition(row.id(), target, errors, views::full))
+                .chain(() -> log.transition(row.id(), target, errors))
                 .replaceWith(new JsonObject());
     }
 
@@ -287,12 +286,10 @@ public class ModelGateway {
             }
             return handler.apply(row, request);
         }).subscribe().with(result -> reply(ctx, 200, result.encode()), failure -> {
-            ApiException error = failure instanceof ApiException api ? api
-                    : new ApiException(ApiStatus.INTERNAL, "internal error");
-            if (!(failure instanceof ApiException)) {
+            if (ApiException.unexpected(failure)) {
                 LOG.errorf(failure, "gateway call for %s failed", id);
             }
-            reply(ctx, error.status().httpStatus(), ErrorBody.of(error.status(), error.getMessage()).toJson());
+            ErrorBody.send(ctx.response(), ApiException.of(failure));
         });
     }
 

@@ -42,6 +42,11 @@ public class UsageLedger {
         this.pool = pool;
     }
 
+    /** The pool, for reads that need no transaction of their own. */
+    public SqlClient pool() {
+        return pool;
+    }
+
     public <T> Uni<T> inTransaction(Function<SqlClient, Uni<T>> work) {
         return pool.withTransaction(work::apply);
     }
@@ -70,9 +75,9 @@ public class UsageLedger {
                 .replaceWithVoid();
     }
 
-    /** Sums of the ledger rows charged to an interaction. */
-    public Uni<Totals> interactionTotals(String interactionId) {
-        return pool.preparedQuery("SELECT " + SUMS + " FROM usage_record WHERE interaction_id = $1")
+    /** Sums of the ledger rows charged to an interaction, read through {@code client} (a transaction or the pool). */
+    public Uni<Totals> interactionTotals(SqlClient client, String interactionId) {
+        return client.preparedQuery("SELECT " + SUMS + " FROM usage_record WHERE interaction_id = $1")
                 .execute(Tuple.of(interactionId)).map(rows -> totals(rows.iterator().next()));
     }
 
@@ -200,8 +205,8 @@ public class UsageLedger {
     }
 
     /** Seconds not yet in the ledger of the sandboxes charged to an interaction, with their tiers. */
-    public Uni<List<Unmetered>> unmetered(String interactionId) {
-        return pool.preparedQuery("SELECT service_tier, GREATEST(EXTRACT(EPOCH FROM clock_timestamp()"
+    public Uni<List<Unmetered>> unmetered(SqlClient client, String interactionId) {
+        return client.preparedQuery("SELECT service_tier, GREATEST(EXTRACT(EPOCH FROM clock_timestamp()"
                         + " - metered_until), 0)::numeric(18, 6) FROM sandbox_interval WHERE interaction_id = $1")
                 .execute(Tuple.of(interactionId)).map(rows -> {
                     List<Unmetered> open = new ArrayList<>();

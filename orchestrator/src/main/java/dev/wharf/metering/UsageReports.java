@@ -23,7 +23,12 @@ public class UsageReports {
      * sandbox still working for it (priced as it will be when written).
      */
     public Uni<InteractionCharges> forInteraction(String interactionId) {
-        return ledger.interactionTotals(interactionId).chain(totals -> ledger.unmetered(interactionId).map(open -> {
+        return forInteraction(ledger.pool(), interactionId);
+    }
+
+    /** The same, read through {@code client}: inside a transaction, its own connection (never a second one). */
+    public Uni<InteractionCharges> forInteraction(io.vertx.mutiny.sqlclient.SqlClient client, String interactionId) {
+        return ledger.interactionTotals(client, interactionId).chain(totals -> ledger.unmetered(client, interactionId).map(open -> {
             BigDecimal seconds = totals.sandboxSeconds();
             BigDecimal cost = totals.cost();
             for (UsageLedger.Unmetered running : open) {

@@ -1,5 +1,6 @@
 package dev.wharf.tenant;
 
+import dev.wharf.platform.ControlPool;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -22,9 +23,12 @@ public class TenantRepository {
     private static final String KEY_COLUMNS = "id, tenant_id, name, key_prefix, created_at, last_used_at, revoked_at";
 
     private final Pool pool;
+    /** Key checks run on every request: they have connections of their own (see DatabasePools). */
+    private final Pool control;
 
-    public TenantRepository(Pool pool) {
+    public TenantRepository(Pool pool, @ControlPool Pool control) {
         this.pool = pool;
+        this.control = control;
     }
 
     /** Inserts, or reports false when the id is taken. */
@@ -66,7 +70,7 @@ public class TenantRepository {
 
     /** The tenant an active key belongs to, looked up by the key's hash. */
     public Uni<Optional<Authenticated>> findByKeyHash(String keyHash) {
-        return pool.preparedQuery("SELECT " + TENANT_COLUMNS + ", k.id AS key_id, k.last_used_at FROM api_key k"
+        return control.preparedQuery("SELECT " + TENANT_COLUMNS + ", k.id AS key_id, k.last_used_at FROM api_key k"
                         + " JOIN tenant t ON t.id = k.tenant_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL")
                 .execute(Tuple.of(keyHash))
                 .map(rows -> first(rows).map(row -> new Authenticated(tenant(row), row.getString("key_id"),

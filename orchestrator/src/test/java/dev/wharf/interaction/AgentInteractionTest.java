@@ -253,7 +253,7 @@ class AgentInteractionTest {
                     .anyMatch(s -> "code_execution_call".equals(((JsonObject) s).getString("type")));
             env = running ? now.getString("environment_id") : null;
         }
-        Process kill = new ProcessBuilder("docker", "kill", "wharf-test-" + env).start();
+        Process kill = new ProcessBuilder("docker", "kill", "wharf-" + org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("wharf.sandbox.deployment", String.class) + "-" + env).start();
         assertEquals(0, kill.waitFor());
         String status = "in_progress";
         for (int i = 0; i < 150 && status.equals("in_progress"); i++) {
