@@ -7,6 +7,7 @@ import dev.wharf.api.InFlight;
 import dev.wharf.api.PageToken;
 import dev.wharf.api.ResourceIds;
 import dev.wharf.capacity.QueueDispatcher;
+import dev.wharf.platform.SafeContext;
 import dev.wharf.tenant.Tenant;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -163,7 +164,9 @@ public class InteractionService {
 
     /** Runs the work detached from this request; failures end the interaction, never the caller's connection. */
     private void start(Interaction row, CreateInteraction request, InFlight.Permit permit) {
-        Uni<Void> work = row.isAgent() ? agentRuns.launch(row, request) : modelCalls.run(row, request, permit);
+        // Each run on a context of its own: the dispatcher starts several at once from one pass.
+        Uni<Void> work = SafeContext.detached(() -> row.isAgent() ? agentRuns.launch(row, request)
+                : modelCalls.run(row, request, permit));
         work.subscribe().with(done -> { }, failure -> {
             boolean gone = failure instanceof InteractionGoneException
                     || (failure instanceof io.smallrye.mutiny.CompositeException composite && composite.getCauses()

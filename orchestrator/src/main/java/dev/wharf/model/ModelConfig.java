@@ -42,6 +42,13 @@ public interface ModelConfig {
         /** Concurrent HTTP/1.1 connections to the provider; further calls queue for a free one. */
         @WithDefault("64")
         int maxConnections();
+
+        /**
+         * Longest a call waits for one of max-connections to come free before it fails as a model error. Model
+         * calls are long, so a burst larger than max-connections queues for whole call durations.
+         */
+        @WithDefault("60s")
+        Duration queueTimeout();
     }
 
     interface OpenAi extends Endpoint {

@@ -239,7 +239,9 @@ final class ModelHttpClient implements AutoCloseable {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setAbsoluteURI(url)
-                .setConnectTimeout(endpoint.connectTimeout().toMillis())
+                // The time to get a connection: waiting for one of max-connections to come free, then opening it
+                // (the TCP/TLS part alone is bounded by the client's connect timeout).
+                .setConnectTimeout(endpoint.queueTimeout().plus(endpoint.connectTimeout()).toMillis())
                 // No byte for this long (first byte, or next stream chunk) fails the call.
                 .setIdleTimeout(endpoint.requestTimeout().toMillis())
                 .putHeader("Content-Type", "application/json")

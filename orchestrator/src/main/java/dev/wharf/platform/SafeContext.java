@@ -21,7 +21,23 @@ public final class SafeContext {
         if (current == null) {
             return Uni.createFrom().failure(new IllegalStateException("SafeContext.run needs a Vert.x thread"));
         }
-        Context context = VertxContext.getOrCreateDuplicatedContext(current);
+        return on(VertxContext.getOrCreateDuplicatedContext(current), work);
+    }
+
+    /**
+     * Runs {@code work} on a new context of its own, never the caller's: work that goes on detached from what
+     * started it (an interaction's run, several admitted at once) must not share the caller's reactive session,
+     * which is bound to the context and is not safe for concurrent use.
+     */
+    public static <T> Uni<T> detached(Supplier<Uni<T>> work) {
+        Context current = Vertx.currentContext();
+        if (current == null) {
+            return Uni.createFrom().failure(new IllegalStateException("SafeContext.detached needs a Vert.x thread"));
+        }
+        return on(VertxContext.createNewDuplicatedContext(current), work);
+    }
+
+    private static <T> Uni<T> on(Context context, Supplier<Uni<T>> work) {
         VertxContextSafetyToggle.setContextSafe(context, true);
         return Uni.createFrom().emitter(emitter -> context.runOnContext(ignored -> {
             Uni<T> started;

@@ -8,19 +8,33 @@ final class TestEndpoints {
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
+    static final Duration QUEUE_TIMEOUT = Duration.ofSeconds(5);
+
     private TestEndpoints() {
     }
 
     record OpenAi(String baseUrl, Optional<String> apiKey, Duration requestTimeout, Duration connectTimeout,
                   int maxConnections, Optional<String> maxTokensField) implements ModelConfig.OpenAi {
+        @Override
+        public Duration queueTimeout() {
+            return QUEUE_TIMEOUT;
+        }
     }
 
     record Anthropic(String baseUrl, Optional<String> apiKey, Duration requestTimeout, Duration connectTimeout,
                      int maxConnections, String apiVersion, int defaultMaxTokens) implements ModelConfig.Anthropic {
+        @Override
+        public Duration queueTimeout() {
+            return QUEUE_TIMEOUT;
+        }
     }
 
     record Gemini(String baseUrl, Optional<String> apiKey, Duration requestTimeout, Duration connectTimeout,
                   int maxConnections, String apiVersion) implements ModelConfig.Gemini {
+        @Override
+        public Duration queueTimeout() {
+            return QUEUE_TIMEOUT;
+        }
     }
 
     static OpenAi openAi(String baseUrl, String apiKey) {
