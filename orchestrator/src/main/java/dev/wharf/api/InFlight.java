@@ -29,22 +29,26 @@ public final class InFlight {
         this.retryAfter = retryAfter;
     }
 
-    /** Takes a place for {@code tenantId}, or throws the 429 that says which limit was reached. */
+    /**
+     * Takes a place for {@code tenantId}, or throws the 429 that says which limit was reached: the tenant's is
+     * checked first, so a tenant over its own share learns that rather than that the plane is busy.
+     */
     public Permit enter(String tenantId) {
-        if (total.incrementAndGet() > planeLimit) {
-            total.decrementAndGet();
-            throw ApiException.exhausted("this control plane is serving its limit of " + planeLimit + " " + what
-                    + " at once; try again shortly", retryAfter);
-        }
         AtomicInteger tenant = byTenant.compute(tenantId, (id, count) -> {
             AtomicInteger counter = count == null ? new AtomicInteger() : count;
             counter.incrementAndGet();
             return counter;
         });
         if (tenant.get() > tenantLimit) {
-            release(tenantId);
+            releaseTenant(tenantId);
             throw ApiException.exhausted("this tenant has its limit of " + tenantLimit + " " + what
                     + " in flight on this control plane; try again when some have finished", retryAfter);
+        }
+        if (total.incrementAndGet() > planeLimit) {
+            total.decrementAndGet();
+            releaseTenant(tenantId);
+            throw ApiException.exhausted("this control plane is serving its limit of " + planeLimit + " " + what
+                    + " at once; try again shortly", retryAfter);
         }
         return new Permit(tenantId);
     }
@@ -58,10 +62,9 @@ public final class InFlight {
         return count == null ? 0 : count.get();
     }
 
-    private void release(String tenantId) {
+    private void releaseTenant(String tenantId) {
         // A tenant's counter goes when it reaches zero, so the map holds only tenants with work in flight.
         byTenant.computeIfPresent(tenantId, (id, count) -> count.decrementAndGet() == 0 ? null : count);
-        total.decrementAndGet();
     }
 
     /** One place taken; closing it more than once gives it back once. */
@@ -76,7 +79,8 @@ public final class InFlight {
         @Override
         public void close() {
             if (open.compareAndSet(true, false)) {
-                release(tenantId);
+                total.decrementAndGet();
+                releaseTenant(tenantId);
             }
         }
     }
