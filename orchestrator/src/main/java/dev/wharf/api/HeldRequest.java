@@ -1,5 +1,6 @@
 package dev.wharf.api;
 
+import dev.wharf.platform.DatabaseBusy;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -29,7 +30,11 @@ public final class HeldRequest {
             then.accept(result);
         }), failure -> context.runOnContext(v -> {
             ctx.request().resume();
-            LOG.errorf(failure, "request check failed: %s", unavailable);
+            if (DatabaseBusy.is(failure)) {
+                LOG.warnf("request check failed, the database is busy: %s", unavailable);
+            } else {
+                LOG.errorf(failure, "request check failed: %s", unavailable);
+            }
             ErrorBody.send(ctx.response(), new ApiException(ApiStatus.UNAVAILABLE, unavailable, RETRY));
         }));
     }

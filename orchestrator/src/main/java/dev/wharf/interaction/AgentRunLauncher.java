@@ -95,8 +95,9 @@ public class AgentRunLauncher {
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(failure -> {
                     LOG.warnf("agent interaction %s could not start: %s", id, failure.getMessage());
-                    return log.transition(id, InteractionStatus.FAILED,
-                            new JsonArray().add(InteractionFailures.describe(failure))).replaceWithVoid();
+                    return log.end(id, InteractionStatus.FAILED,
+                            new JsonArray().add(InteractionFailures.describe(failure)), config.lease())
+                            .replaceWithVoid();
                 }))
                 .eventually(release);
     }

@@ -104,6 +104,16 @@ public class InteractionLog {
                 });
     }
 
+    /**
+     * A transition by the owner of the work, recording how it ended. A database too busy even for the short
+     * retries of every write is waited out for up to {@code patience} (the owner keeps its lease meanwhile), so an
+     * interaction ends with the reason it really ended for, not later as an orphan with a guessed one.
+     */
+    public Uni<Boolean> end(String id, InteractionStatus to, JsonArray errors, java.time.Duration patience) {
+        return transition(id, to, errors).onFailure(DatabaseBusy::is).retry()
+                .withBackOff(BUSY_BACKOFF.multipliedBy(4), BUSY_BACKOFF.multipliedBy(20)).expireIn(patience.toMillis());
+    }
+
     private Uni<Void> errorEvent(io.vertx.mutiny.sqlclient.SqlClient tx, String id, InteractionStatus to,
                                  JsonArray errors) {
         if (to != InteractionStatus.FAILED || errors == null || errors.isEmpty()) {

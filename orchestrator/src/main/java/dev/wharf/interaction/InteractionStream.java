@@ -1,5 +1,6 @@
 package dev.wharf.interaction;
 
+import dev.wharf.platform.DatabaseBusy;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import io.vertx.core.Vertx;
@@ -73,10 +74,7 @@ public class InteractionStream {
                 again.set(true);
                 return;
             }
-            log.read(id, last.get(), BATCH).subscribe().with(this::deliver, failure -> {
-                fetching.set(false);
-                emitter.fail(failure);
-            });
+            log.read(id, last.get(), BATCH).subscribe().with(this::deliver, this::failed);
         }
 
         private void deliver(List<InteractionEvent> events) {
@@ -108,7 +106,15 @@ public class InteractionStream {
                 } else if (again.getAndSet(false)) {
                     pump();
                 }
-            }, emitter::fail);
+            }, this::failed);
+        }
+
+        /** A busy database is waited out (the next poll tries again); anything else ends the stream. */
+        private void failed(Throwable failure) {
+            fetching.set(false);
+            if (!DatabaseBusy.is(failure)) {
+                emitter.fail(failure);
+            }
         }
     }
 }

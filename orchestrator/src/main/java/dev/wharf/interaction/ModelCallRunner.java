@@ -33,10 +33,13 @@ public class ModelCallRunner {
     private final InteractionLease lease;
     private final TokenMeter tokens;
     private final InFlight inFlight;
+    /** How long the end of a call may wait for a busy database: as long as the lease it holds. */
+    private final java.time.Duration patience;
 
     public ModelCallRunner(InteractionRepository repository, InteractionLog log, ConversationHistory history,
                            ModelRouter router, InteractionLease lease, TokenMeter tokens, AdmissionConfig admission,
-                           MeterRegistry registry) {
+                           MeterRegistry registry, InteractionConfig config) {
+        this.patience = config.lease();
         this.repository = repository;
         this.log = log;
         this.history = history;
@@ -79,11 +82,11 @@ public class ModelCallRunner {
                         .chain(() -> tokens.record(id, row.model(), response.usage())).replaceWith(response))
                 .chain(response -> {
                     boolean calls = response.parts().stream().anyMatch(p -> p instanceof Part.ToolCall);
-                    return log.transition(id, calls ? InteractionStatus.REQUIRES_ACTION : InteractionStatus.COMPLETED,
-                            null);
+                    return log.end(id, calls ? InteractionStatus.REQUIRES_ACTION : InteractionStatus.COMPLETED,
+                            null, patience);
                 })
-                .onFailure().recoverWithUni(failure -> log.transition(id, InteractionStatus.FAILED,
-                        new JsonArray().add(InteractionFailures.describe(failure))))
+                .onFailure().recoverWithUni(failure -> log.end(id, InteractionStatus.FAILED,
+                        new JsonArray().add(InteractionFailures.describe(failure)), patience))
                 .eventually(() -> {
                     release.run();
                     permit.close();

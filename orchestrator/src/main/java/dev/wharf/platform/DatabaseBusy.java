@@ -2,6 +2,7 @@ package dev.wharf.platform;
 
 import io.vertx.core.VertxException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.impl.NoStackTraceThrowable;
 
 /**
  * Recognises the two ways a bounded connection pool refuses work (see {@link DatabaseConfig}): its wait queue is
@@ -10,6 +11,8 @@ import io.vertx.core.http.ConnectionPoolTooBusyException;
  */
 public final class DatabaseBusy {
     private static final String ACQUIRE_TIMEOUT = "Timeout waiting for connection";
+    /** How the pool's own acquire timer reports itself when a transaction asks for its connection. */
+    private static final String POOL_TIMEOUT = "Timeout";
 
     private DatabaseBusy() {
     }
@@ -20,6 +23,9 @@ public final class DatabaseBusy {
                 return true;
             }
             if (t instanceof VertxException && t.getMessage() != null && t.getMessage().startsWith(ACQUIRE_TIMEOUT)) {
+                return true;
+            }
+            if (t instanceof NoStackTraceThrowable && POOL_TIMEOUT.equals(t.getMessage())) {
                 return true;
             }
         }
