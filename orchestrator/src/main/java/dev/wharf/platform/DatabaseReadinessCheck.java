@@ -16,6 +16,7 @@ import org.eclipse.microprofile.health.Readiness;
 @Readiness
 @ApplicationScoped
 public class DatabaseReadinessCheck implements AsyncHealthCheck {
+    private static final String NAME = "PostgreSQL";
     private final Pool control;
     private final DatabaseConfig config;
 
@@ -29,8 +30,8 @@ public class DatabaseReadinessCheck implements AsyncHealthCheck {
         Duration timeout = config.acquireTimeout();
         return control.query("SELECT 1").execute()
                 .ifNoItem().after(timeout).fail()
-                .map(rows -> HealthCheckResponse.named("database").up().build())
-                .onFailure().recoverWithItem(e -> HealthCheckResponse.named("database")
+                .map(rows -> HealthCheckResponse.named(NAME).up().build())
+                .onFailure().recoverWithItem(e -> HealthCheckResponse.named(NAME)
                         .withData("error", "PostgreSQL did not answer: " + e.getMessage()).down().build());
     }
 }
