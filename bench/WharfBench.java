@@ -19,11 +19,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -223,15 +225,15 @@ public class WharfBench {
                 + "`GET /q/health/ready` sampled every %d ms; settle: time after the level until no call is at the "
                 + "model and ready answers 200.%n%n", MODEL_DELAY.toMillis(), LOAD_TIMEOUT.toSeconds(),
                 HEALTH_INTERVAL.toMillis());
-        System.out.printf(Locale.ROOT, "| level | p50 (ms) | p99 (ms) | 200 | 200 not completed | 429 (Retry-After) "
+        System.out.printf(Locale.ROOT, "| level (n) | answered | p50 (ms) | p99 (ms) | 200 | 200 not completed | 429 (Retry-After) "
                 + "| other 4xx | 5xx | timed out | connection error | peak calls at model | ready max (ms) "
-                + "| ready failed | settle (s) |%n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%n");
+                + "| ready failed | settle (s) |%n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%n");
         for (int n : levels) {
             System.err.printf(Locale.ROOT, "==> load: %d concurrent model calls%n", n);
             MODEL_PEAK.set(MODEL_IN_FLIGHT.get());
-            Health[] health = new Health[1];
-            Thread sampler = new Thread(() -> health[0] = sampleHealth(base, n), "bench-health");
-            List<Call> calls = level(base, n, sampler);
+            HealthSampler health = new HealthSampler(base);
+            List<Call> calls = level(base, n, health);
+            Health h = health.stop();
             int peak = MODEL_PEAK.get();
             long settleStart = System.nanoTime();
             boolean settled = settle(base);
@@ -241,10 +243,9 @@ public class WharfBench {
                     .collect(Collectors.toList());
             int[] count = new int[Outcome.values().length];
             calls.forEach(c -> count[c.outcome().ordinal()]++);
-            Health h = health[0] == null ? new Health(0, 0, 0) : health[0];
-            System.out.printf(Locale.ROOT, "| %d | %s | %s | %d | %d | %d (%d) | %d | %d | %d | %d | %d | %.0f | %s | %s |%n",
-                    n, answered.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f", percentile(answered, 50)),
-                    answered.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f", percentile(answered, 99)),
+            System.out.printf(Locale.ROOT,
+                    "| %d | %d | %s | %s | %d | %d | %d (%d) | %d | %d | %d | %d | %d | %.0f | %s | %s |%n",
+                    n, answered.size(), percentileOrDash(answered, 50), percentileOrDash(answered, 99),
                     count[Outcome.OK.ordinal()], count[Outcome.OK_NOT_COMPLETED.ordinal()],
                     count[Outcome.THROTTLED.ordinal()] + count[Outcome.THROTTLED_WITH_RETRY_AFTER.ordinal()],
                     count[Outcome.THROTTLED_WITH_RETRY_AFTER.ordinal()], count[Outcome.CLIENT_ERROR.ordinal()],
@@ -256,6 +257,10 @@ public class WharfBench {
         }
     }
 
+    private static String percentileOrDash(List<Double> sorted, int p) {
+        return sorted.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f", percentile(sorted, p));
+    }
+
     private static String modelCall(String model) {
         return "{\"model\":\"openai/" + model + "\",\"input\":\"Say hello.\"}";
     }
@@ -264,7 +269,7 @@ public class WharfBench {
      * Releases {@code n} foreground model calls at once, each on its own thread and, over HTTP/1.1, its own
      * connection, so the client is never what queues them. Ends when every call has answered or timed out.
      */
-    private static List<Call> level(String base, int n, Thread sampler) throws InterruptedException {
+    private static List<Call> level(String base, int n, HealthSampler health) throws InterruptedException {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         ExecutorService callers = Executors.newFixedThreadPool(n, daemonThreads("bench-load-"));
@@ -322,14 +327,12 @@ public class WharfBench {
         if (!ready.await(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the load's " + n + " callers did not start");
         }
-        sampler.start();
+        health.start();
         go.countDown();
         // Every call has its own timeout; this bound only guards against a response body that never ends.
         if (!callers.awaitTermination(LOAD_TIMEOUT.toSeconds() + 30, TimeUnit.SECONDS)) {
             callers.shutdownNow();
         }
-        sampler.interrupt();
-        sampler.join(HEALTH_TIMEOUT.toMillis() + 5_000);
         List<Call> calls = new ArrayList<>();
         for (Future<Call> future : futures) {
             try {
@@ -341,39 +344,60 @@ public class WharfBench {
         return calls;
     }
 
-    /** Samples readiness every HEALTH_INTERVAL, one request at a time, until interrupted or past the level's bound. */
-    private static Health sampleHealth(String base, int level) {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    /**
+     * Sends GET /q/health/ready every HEALTH_INTERVAL from start to stop, each on its own (so a hanging check does
+     * not thin out the samples), each with HEALTH_TIMEOUT; a non-200, an error or a timeout is a failure.
+     */
+    private static final class HealthSampler {
+        private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(HEALTH_TIMEOUT).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).timeout(HEALTH_TIMEOUT)
-                .GET().build();
-        long deadline = System.nanoTime() + LOAD_TIMEOUT.plusSeconds(60).toNanos();
-        int samples = 0;
-        int failures = 0;
-        double max = 0;
-        while (!Thread.currentThread().isInterrupted() && System.nanoTime() < deadline) {
-            long start = System.nanoTime();
-            boolean ok;
-            try {
-                ok = client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-            } catch (IOException e) {
-                ok = false;
-            } catch (InterruptedException e) {
-                break;
-            }
-            samples++;
-            failures += ok ? 0 : 1;
-            max = Math.max(max, ms(start));
-            long wait = HEALTH_INTERVAL.toMillis() - (long) ms(start);
-            if (wait > 0) {
-                try {
-                    Thread.sleep(wait);
-                } catch (InterruptedException e) {
-                    break;
-                }
-            }
+        private final HttpRequest request;
+        private final ScheduledExecutorService clock =
+                Executors.newSingleThreadScheduledExecutor(daemonThreads("bench-health-"));
+        private final List<CompletableFuture<Double>> samples = Collections.synchronizedList(new ArrayList<>());
+
+        HealthSampler(String base) {
+            request = HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).timeout(HEALTH_TIMEOUT).GET().build();
         }
-        return new Health(samples, failures, max);
+
+        /** Samples until stopped, and at most for the longest a level can take. */
+        void start() {
+            int bound = (int) (LOAD_TIMEOUT.plusSeconds(60).toMillis() / HEALTH_INTERVAL.toMillis());
+            clock.scheduleAtFixedRate(() -> {
+                if (samples.size() >= bound) {
+                    clock.shutdown();
+                    return;
+                }
+                long start = System.nanoTime();
+                // A failed sample is recorded as a negative latency.
+                samples.add(client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                        .handle((response, failure) -> failure == null && response.statusCode() == 200
+                                ? ms(start) : -ms(start)));
+            }, 0, HEALTH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /** Stops sampling and waits (bounded by each sample's timeout) for the samples still out. */
+        Health stop() throws InterruptedException {
+            clock.shutdownNow();
+            clock.awaitTermination(5, TimeUnit.SECONDS);
+            List<CompletableFuture<Double>> taken;
+            synchronized (samples) {
+                taken = new ArrayList<>(samples);
+            }
+            int failures = 0;
+            double max = 0;
+            for (CompletableFuture<Double> sample : taken) {
+                double latency;
+                try {
+                    latency = sample.get(HEALTH_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    latency = -HEALTH_TIMEOUT.toMillis();
+                }
+                failures += latency < 0 ? 1 : 0;
+                max = Math.max(max, Math.abs(latency));
+            }
+            return new Health(taken.size(), failures, max);
+        }
     }
 
     /** Waits, at most SETTLE_TIMEOUT, until no call is held at the model and readiness answers 200. */
