@@ -225,7 +225,8 @@ public class WharfBench {
                 + "`GET /q/health/ready` sampled every %d ms; settle: time after the level until no call is at the "
                 + "model and ready answers 200.%n%n", MODEL_DELAY.toMillis(), LOAD_TIMEOUT.toSeconds(),
                 HEALTH_INTERVAL.toMillis());
-        System.out.printf(Locale.ROOT, "| level (n) | answered | p50 (ms) | p99 (ms) | 200 | 200 not completed | 429 (Retry-After) "
+        System.out.printf(Locale.ROOT, "| level (n) | answered | p50 (ms) | p99 (ms) | 200 | 200 not completed "
+                + "| 429 (Retry-After) "
                 + "| other 4xx | 5xx | timed out | connection error | peak calls at model | ready max (ms) "
                 + "| ready failed | settle (s) |%n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%n");
         for (int n : levels) {
@@ -357,7 +358,8 @@ public class WharfBench {
         private final List<CompletableFuture<Double>> samples = Collections.synchronizedList(new ArrayList<>());
 
         HealthSampler(String base) {
-            request = HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).timeout(HEALTH_TIMEOUT).GET().build();
+            request = HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).timeout(HEALTH_TIMEOUT).GET()
+                    .build();
         }
 
         /** Samples until stopped, and at most for the longest a level can take. */
