@@ -6,8 +6,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +18,21 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,9 +46,15 @@ import java.util.regex.Pattern;
  * - steady memory: control plane RSS when idle, one idle sandbox's cgroup;
  * - agent task submit-to-first-step: a streamed agent interaction, from POST to the first step after the input;
  * - agent task end-to-end overhead: a foreground task of one tool call and one answer, minus the time spent
- *   inside the model responder (think time), with a fresh sandbox and with a reused one.
+ *   inside the model responder (think time), with a fresh sandbox and with a reused one;
+ * - concurrent model interactions held: at each level, that many foreground model calls
+ *   (POST /v1/interactions, model openai/bench-load) released at once against the same responder, which then
+ *   holds every call for WHARF_BENCH_MODEL_DELAY_MS (2000) so they really overlap; outcomes by status, latency,
+ *   and GET /q/health/ready sampled every 250 ms meanwhile.
  *
- * Usage: java bench/WharfBench.java REPO_ROOT [CREATES] [EXECS] [TASKS]; prints Markdown.
+ * Usage: java bench/WharfBench.java REPO_ROOT [CREATES] [EXECS] [TASKS] [LEVELS]; prints Markdown.
+ * LEVELS is a comma list (default WHARF_BENCH_LEVELS, else 10,50,200,500). WHARF_BENCH_ONLY=load runs only the
+ * load measure, WHARF_BENCH_ONLY=latency only the others.
  */
 public class WharfBench {
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
@@ -43,24 +65,72 @@ public class WharfBench {
     private static final AtomicLong MODEL_NANOS = new AtomicLong();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** The model id of the load measure; the responder holds calls for it (and only for it) for MODEL_DELAY. */
+    private static final String SLOW_MODEL = "bench-load";
+    private static final Duration MODEL_DELAY =
+            Duration.ofMillis(Long.parseLong(System.getenv().getOrDefault("WHARF_BENCH_MODEL_DELAY_MS", "2000")));
+    /** Each load request's client timeout: a call not answered within it counts as timed out. */
+    private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration HEALTH_INTERVAL = Duration.ofMillis(250);
+    private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(10);
+    /** After a level, how long to wait for the plane to drain (no call at the model, ready answering 200). */
+    private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(90);
+    /** Held calls at most; the responder's thread pool (one sleeping thread per held call) is bounded by it. */
+    private static final int MAX_HELD_CALLS = 2048;
+    private static final AtomicInteger MODEL_IN_FLIGHT = new AtomicInteger();
+    private static final AtomicInteger MODEL_PEAK = new AtomicInteger();
+
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args[0]);
         int creates = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         int execs = args.length > 2 ? Integer.parseInt(args[2]) : 200;
         int tasks = args.length > 3 ? Integer.parseInt(args[3]) : 20;
+        List<Integer> levels = levels(args.length > 4 ? args[4]
+                : System.getenv().getOrDefault("WHARF_BENCH_LEVELS", "10,50,200,500"));
+        String only = System.getenv().getOrDefault("WHARF_BENCH_ONLY", "").trim();
+        if (!only.isEmpty() && !only.equals("load") && !only.equals("latency")) {
+            throw new IllegalArgumentException("WHARF_BENCH_ONLY is load or latency, not " + only);
+        }
 
-        HttpServer model = modelResponder();
+        ThreadPoolExecutor modelThreads = new ThreadPoolExecutor(0, MAX_HELD_CALLS, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), daemonThreads("bench-model-"));
+        HttpServer model = modelResponder(modelThreads);
         int port = freePort();
         Process app = launch(root, port, model.getAddress().getPort());
         String base = "http://127.0.0.1:" + port;
         try {
             awaitReady(base, app);
-            run(base, app.pid(), creates, execs, tasks);
+            if (!only.equals("load")) {
+                run(base, app.pid(), creates, execs, tasks);
+            }
+            if (!only.equals("latency")) {
+                if (!only.equals("load")) {
+                    System.out.println();
+                }
+                load(base, levels);
+            }
         } finally {
+            // A plane wedged by the load may not stop on SIGTERM: the benchmark must end anyway.
             app.destroy();
-            app.waitFor();
+            if (!app.waitFor(30, TimeUnit.SECONDS)) {
+                app.destroyForcibly();
+                app.waitFor(30, TimeUnit.SECONDS);
+            }
             model.stop(0);
+            modelThreads.shutdownNow();
         }
+    }
+
+    private static List<Integer> levels(String spec) {
+        List<Integer> levels = new ArrayList<>();
+        for (String level : spec.split(",")) {
+            int n = Integer.parseInt(level.trim());
+            if (n < 1 || n > MAX_HELD_CALLS / 2) {
+                throw new IllegalArgumentException("a load level is 1.." + MAX_HELD_CALLS / 2 + ", not " + n);
+            }
+            levels.add(n);
+        }
+        return levels;
     }
 
     private static void run(String base, long pid, int creates, int execs, int tasks) throws Exception {
@@ -133,6 +203,239 @@ public class WharfBench {
                 sandbox[0] / 1048576.0);
     }
 
+    /** How one load request ended. */
+    private enum Outcome { OK, OK_NOT_COMPLETED, THROTTLED, THROTTLED_WITH_RETRY_AFTER, CLIENT_ERROR, SERVER_ERROR,
+        TIMED_OUT, CONNECTION_ERROR }
+
+    /** One request of a level: its outcome, and its latency if it was answered (any HTTP status). */
+    private record Call(Outcome outcome, double latencyMs) {
+    }
+
+    /** GET /q/health/ready during a level: samples, failures (non-200, error or timeout), slowest answer. */
+    private record Health(int samples, int failures, double maxMs) {
+    }
+
+    private static void load(String base, List<Integer> levels) throws Exception {
+        // Warm-up: the same path with instant replies, so the first level does not measure class loading and JIT.
+        for (int i = 0; i < 20; i++) {
+            post(base + "/v1/interactions", modelCall("bench"));
+        }
+        System.out.printf(Locale.ROOT, "Concurrent model interactions held: each level's calls released at once; the "
+                + "model holds every call %d ms; client timeout %d s; latency of answered requests (any status); "
+                + "`GET /q/health/ready` sampled every %d ms; settle: time after the level until no call is at the "
+                + "model and ready answers 200.%n%n", MODEL_DELAY.toMillis(), LOAD_TIMEOUT.toSeconds(),
+                HEALTH_INTERVAL.toMillis());
+        System.out.printf(Locale.ROOT, "| level (n) | answered | p50 (ms) | p99 (ms) | 200 | 200 not completed "
+                + "| 429 (Retry-After) "
+                + "| other 4xx | 5xx | timed out | connection error | peak calls at model | ready max (ms) "
+                + "| ready failed | settle (s) |%n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%n");
+        for (int n : levels) {
+            System.err.printf(Locale.ROOT, "==> load: %d concurrent model calls%n", n);
+            MODEL_PEAK.set(MODEL_IN_FLIGHT.get());
+            HealthSampler health = new HealthSampler(base);
+            List<Call> calls = level(base, n, health);
+            Health h = health.stop();
+            int peak = MODEL_PEAK.get();
+            long settleStart = System.nanoTime();
+            boolean settled = settle(base);
+            double settle = (System.nanoTime() - settleStart) / 1e9;
+
+            List<Double> answered = calls.stream().filter(c -> c.latencyMs() >= 0).map(Call::latencyMs).sorted()
+                    .collect(Collectors.toList());
+            int[] count = new int[Outcome.values().length];
+            calls.forEach(c -> count[c.outcome().ordinal()]++);
+            System.out.printf(Locale.ROOT,
+                    "| %d | %d | %s | %s | %d | %d | %d (%d) | %d | %d | %d | %d | %d | %.0f | %s | %s |%n",
+                    n, answered.size(), percentileOrDash(answered, 50), percentileOrDash(answered, 99),
+                    count[Outcome.OK.ordinal()], count[Outcome.OK_NOT_COMPLETED.ordinal()],
+                    count[Outcome.THROTTLED.ordinal()] + count[Outcome.THROTTLED_WITH_RETRY_AFTER.ordinal()],
+                    count[Outcome.THROTTLED_WITH_RETRY_AFTER.ordinal()], count[Outcome.CLIENT_ERROR.ordinal()],
+                    count[Outcome.SERVER_ERROR.ordinal()], count[Outcome.TIMED_OUT.ordinal()],
+                    count[Outcome.CONNECTION_ERROR.ordinal()], peak, h.maxMs(),
+                    h.failures() == 0 ? "no (0/" + h.samples() + ")" : "yes (" + h.failures() + "/" + h.samples() + ")",
+                    settled ? String.format(Locale.ROOT, "%.1f", settle)
+                            : "not within " + SETTLE_TIMEOUT.toSeconds());
+        }
+    }
+
+    private static String percentileOrDash(List<Double> sorted, int p) {
+        return sorted.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f", percentile(sorted, p));
+    }
+
+    private static String modelCall(String model) {
+        return "{\"model\":\"openai/" + model + "\",\"input\":\"Say hello.\"}";
+    }
+
+    /**
+     * Releases {@code n} foreground model calls at once, each on its own thread and, over HTTP/1.1, its own
+     * connection, so the client is never what queues them. Ends when every call has answered or timed out.
+     */
+    private static List<Call> level(String base, int n, HealthSampler health) throws InterruptedException {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        ExecutorService callers = Executors.newFixedThreadPool(n, daemonThreads("bench-load-"));
+        CountDownLatch ready = new CountDownLatch(n);
+        CountDownLatch go = new CountDownLatch(1);
+        Set<String> reported = ConcurrentHashMap.newKeySet();
+        List<Future<Call>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            futures.add(callers.submit(() -> {
+                HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/interactions"))
+                        .timeout(LOAD_TIMEOUT)
+                        .header("Content-Type", "application/json")
+                        .header("x-goog-api-key", API_KEY)
+                        .POST(HttpRequest.BodyPublishers.ofString(modelCall(SLOW_MODEL)))
+                        .build();
+                ready.countDown();
+                go.await();
+                long start = System.nanoTime();
+                try {
+                    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+                    double latency = ms(start);
+                    int status = response.statusCode();
+                    if (status != 200 && reported.add(String.valueOf(status))) {
+                        System.err.printf("    first %d: %s%n", status, abbreviate(response.body()));
+                    }
+                    Outcome outcome;
+                    if (status == 200) {
+                        outcome = response.body().contains("\"status\":\"completed\"") ? Outcome.OK
+                                : Outcome.OK_NOT_COMPLETED;
+                        if (outcome == Outcome.OK_NOT_COMPLETED && reported.add("200")) {
+                            System.err.printf("    first 200 not completed: %s%n", abbreviate(response.body()));
+                        }
+                    } else if (status == 429) {
+                        outcome = response.headers().firstValue("Retry-After").isPresent()
+                                ? Outcome.THROTTLED_WITH_RETRY_AFTER : Outcome.THROTTLED;
+                    } else if (status >= 500) {
+                        outcome = Outcome.SERVER_ERROR;
+                    } else {
+                        outcome = Outcome.CLIENT_ERROR;
+                    }
+                    return new Call(outcome, latency);
+                } catch (HttpConnectTimeoutException e) {
+                    return new Call(Outcome.CONNECTION_ERROR, -1);
+                } catch (HttpTimeoutException e) {
+                    return new Call(Outcome.TIMED_OUT, -1);
+                } catch (IOException e) {
+                    if (reported.add(e.getClass().getName())) {
+                        System.err.printf("    first connection error: %s%n", e);
+                    }
+                    return new Call(Outcome.CONNECTION_ERROR, -1);
+                }
+            }));
+        }
+        callers.shutdown();
+        if (!ready.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the load's " + n + " callers did not start");
+        }
+        health.start();
+        go.countDown();
+        // Every call has its own timeout; this bound only guards against a response body that never ends.
+        if (!callers.awaitTermination(LOAD_TIMEOUT.toSeconds() + 30, TimeUnit.SECONDS)) {
+            callers.shutdownNow();
+        }
+        List<Call> calls = new ArrayList<>();
+        for (Future<Call> future : futures) {
+            try {
+                calls.add(future.isDone() ? future.get() : new Call(Outcome.TIMED_OUT, -1));
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+                calls.add(new Call(Outcome.TIMED_OUT, -1));
+            }
+        }
+        return calls;
+    }
+
+    /**
+     * Sends GET /q/health/ready every HEALTH_INTERVAL from start to stop, each on its own (so a hanging check does
+     * not thin out the samples), each with HEALTH_TIMEOUT; a non-200, an error or a timeout is a failure.
+     */
+    private static final class HealthSampler {
+        private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(HEALTH_TIMEOUT).build();
+        private final HttpRequest request;
+        private final ScheduledExecutorService clock =
+                Executors.newSingleThreadScheduledExecutor(daemonThreads("bench-health-"));
+        private final List<CompletableFuture<Double>> samples = Collections.synchronizedList(new ArrayList<>());
+
+        HealthSampler(String base) {
+            request = HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).timeout(HEALTH_TIMEOUT).GET()
+                    .build();
+        }
+
+        /** Samples until stopped, and at most for the longest a level can take. */
+        void start() {
+            int bound = (int) (LOAD_TIMEOUT.plusSeconds(60).toMillis() / HEALTH_INTERVAL.toMillis());
+            clock.scheduleAtFixedRate(() -> {
+                if (samples.size() >= bound) {
+                    clock.shutdown();
+                    return;
+                }
+                long start = System.nanoTime();
+                // A failed sample is recorded as a negative latency.
+                samples.add(client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                        .handle((response, failure) -> failure == null && response.statusCode() == 200
+                                ? ms(start) : -ms(start)));
+            }, 0, HEALTH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /** Stops sampling and waits (bounded by each sample's timeout) for the samples still out. */
+        Health stop() throws InterruptedException {
+            clock.shutdownNow();
+            clock.awaitTermination(5, TimeUnit.SECONDS);
+            List<CompletableFuture<Double>> taken;
+            synchronized (samples) {
+                taken = new ArrayList<>(samples);
+            }
+            int failures = 0;
+            double max = 0;
+            for (CompletableFuture<Double> sample : taken) {
+                double latency;
+                try {
+                    latency = sample.get(HEALTH_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    latency = -HEALTH_TIMEOUT.toMillis();
+                }
+                failures += latency < 0 ? 1 : 0;
+                max = Math.max(max, Math.abs(latency));
+            }
+            return new Health(taken.size(), failures, max);
+        }
+    }
+
+    /** Waits, at most SETTLE_TIMEOUT, until no call is held at the model and readiness answers 200. */
+    private static boolean settle(String base) throws InterruptedException {
+        long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (MODEL_IN_FLIGHT.get() == 0) {
+                try {
+                    HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready"))
+                            .timeout(HEALTH_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+                    if (ready.statusCode() == 200) {
+                        return true;
+                    }
+                } catch (IOException e) {
+                    // Not ready yet.
+                }
+            }
+            Thread.sleep(250);
+        }
+        return false;
+    }
+
+    private static String abbreviate(String body) {
+        String flat = body.replaceAll("\\s+", " ");
+        return flat.length() <= 300 ? flat : flat.substring(0, 300) + "...";
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger next = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + next.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
     /** One tool call (`true` in bash) and one answer: the smallest complete agent task. */
     private static String task(String environment) {
         return "{\"agent\":\"default\",\"input\":\"run true\",\"agent_config\":{\"type\":\"dynamic\","
@@ -189,13 +492,28 @@ public class WharfBench {
         }
     }
 
-    /** Instant OpenAI-style replies: a bash tool call first, then text once a tool result is in the conversation. */
-    private static HttpServer modelResponder() throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    /**
+     * OpenAI Chat Completions replies (non-streaming): to a request offering tools, a bash tool call first, then
+     * text once a tool result is in the conversation; to one without tools, text. Instant, except that calls for
+     * SLOW_MODEL are held for MODEL_DELAY first, each on its own thread from {@code threads}.
+     */
+    private static HttpServer modelResponder(ThreadPoolExecutor threads) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
+        server.setExecutor(threads);
         server.createContext("/v1/chat/completions", exchange -> {
             long start = System.nanoTime();
             String request = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            boolean answered = request.contains("\"role\":\"tool\"");
+            if (request.contains("\"model\":\"" + SLOW_MODEL + "\"")) {
+                MODEL_PEAK.accumulateAndGet(MODEL_IN_FLIGHT.incrementAndGet(), Math::max);
+                try {
+                    Thread.sleep(MODEL_DELAY.toMillis());
+                } catch (InterruptedException stopping) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    MODEL_IN_FLIGHT.decrementAndGet();
+                }
+            }
+            boolean answered = request.contains("\"role\":\"tool\"") || !request.contains("\"tools\"");
             String message = answered
                     ? "{\"role\":\"assistant\",\"content\":\"done\"}"
                     : "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_" + System.nanoTime()
@@ -219,7 +537,8 @@ public class WharfBench {
         int gateway = freePort();
         ProcessBuilder builder = new ProcessBuilder("java",
                 "-Dquarkus.http.port=" + port,
-                "-Dwharf.sandbox.deployment=bench",
+                // Its own label, so its reconciler never takes another run's sandboxes for orphans.
+                "-Dwharf.sandbox.deployment=" + System.getenv().getOrDefault("WHARF_BENCH_DEPLOYMENT", "bench"),
                 "-Dwharf.interactions.gateway-port=" + gateway,
                 "-Dwharf.models.openai.base-url=http://127.0.0.1:" + modelPort + "/v1",
                 "-jar", root.resolve("orchestrator/target/quarkus-app/quarkus-run.jar").toString());
