@@ -11,14 +11,27 @@ public record ErrorBody(Detail error) {
     }
 
     public static ErrorBody of(ApiStatus status, String message) {
-        return new ErrorBody(new Detail(status.httpStatus(), message, status.name()));
+        return of(status.httpStatus(), status, message);
+    }
+
+    /**
+     * For the few HTTP statuses no google.rpc code travels with (405, 505): the given code, which is also the HTTP
+     * status, with the closest status name.
+     */
+    public static ErrorBody of(int code, ApiStatus status, String message) {
+        return new ErrorBody(new Detail(code, message, status.name()));
     }
 
     /** Answers a Vert.x route's request with the envelope and its status, ending the response. */
     public static void send(HttpServerResponse response, ApiStatus status, String message) {
-        response.setStatusCode(status.httpStatus())
+        send(response, status.httpStatus(), status, message);
+    }
+
+    /** The same with an HTTP status of its own (see {@link #of(int, ApiStatus, String)}). */
+    public static void send(HttpServerResponse response, int code, ApiStatus status, String message) {
+        response.setStatusCode(code)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(of(status, message).toJson());
+                .end(of(code, status, message).toJson());
     }
 
     /** The same envelope for the Vert.x routes that bypass JAX-RS. */
