@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -33,9 +36,22 @@ public class ApiExceptionMappers {
         return respond(ApiStatus.NOT_FOUND, "No such resource or route");
     }
 
+    private final ResourceMethods resourceMethods;
+
+    public ApiExceptionMappers(ResourceMethods resourceMethods) {
+        this.resourceMethods = resourceMethods;
+    }
+
+    /** 405 with the methods the path takes in {@code Allow}; see {@link MethodNotAllowed} for the status name. */
     @ServerExceptionMapper
-    public Response notAllowed(NotAllowedException e) {
-        return respond(ApiStatus.NOT_FOUND, "This route does not support that method");
+    public Response notAllowed(NotAllowedException e, HttpServerRequest request, UriInfo uri) {
+        String allow = resourceMethods.allowed(uri.getRequestUri().getRawPath());
+        return Response.status(MethodNotAllowed.CODE)
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .header(HttpHeaders.ALLOW, allow)
+                .entity(ErrorBody.of(MethodNotAllowed.CODE, MethodNotAllowed.STATUS,
+                        MethodNotAllowed.message(request.method().name(), allow)))
+                .build();
     }
 
     @ServerExceptionMapper

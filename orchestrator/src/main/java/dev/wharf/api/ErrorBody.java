@@ -11,7 +11,15 @@ public record ErrorBody(Detail error) {
     }
 
     public static ErrorBody of(ApiStatus status, String message) {
-        return new ErrorBody(new Detail(status.httpStatus(), message, status.name()));
+        return of(status.httpStatus(), status, message);
+    }
+
+    /**
+     * For the few HTTP statuses no google.rpc code travels with (405, 505): the given code, which is also the HTTP
+     * status, with the closest status name.
+     */
+    public static ErrorBody of(int code, ApiStatus status, String message) {
+        return new ErrorBody(new Detail(code, message, status.name()));
     }
 
     /** Answers a Vert.x route's request with the envelope and its status, ending the response. */
@@ -38,6 +46,13 @@ public record ErrorBody(Detail error) {
     /** Retry-After takes whole seconds; a shorter wait still asks for one. */
     public static long retryAfterSeconds(java.time.Duration wait) {
         return Math.max(1, (wait.toMillis() + 999) / 1000);
+    }
+
+    /** The same with an HTTP status of its own (see {@link #of(int, ApiStatus, String)}). */
+    public static void send(HttpServerResponse response, int code, ApiStatus status, String message) {
+        response.setStatusCode(code)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(of(code, status, message).toJson());
     }
 
     /** The same envelope for the Vert.x routes that bypass JAX-RS. */

@@ -6,6 +6,8 @@ import dev.wharf.api.ApiException;
 import dev.wharf.api.Caller;
 import dev.wharf.api.ApiStatus;
 import dev.wharf.api.ErrorBody;
+import dev.wharf.api.MethodNotAllowed;
+import dev.wharf.api.PublicUrl;
 import dev.wharf.api.ResourceIds;
 import dev.wharf.platform.SafeContext;
 import dev.wharf.sandbox.ByteSize;
@@ -46,10 +48,13 @@ public class EnvironmentTransferRoutes {
     private final EnvironmentService environments;
     private final long maxUploadBytes;
     private final ObjectMapper mapper;
+    private final PublicUrl publicUrl;
 
-    public EnvironmentTransferRoutes(EnvironmentService environments, EnvironmentConfig config, ObjectMapper mapper) {
+    public EnvironmentTransferRoutes(EnvironmentService environments, EnvironmentConfig config, ObjectMapper mapper,
+            PublicUrl publicUrl) {
         this.environments = environments;
         this.mapper = mapper;
+        this.publicUrl = publicUrl;
         this.maxUploadBytes = ByteSize.parse(config.maxUploadSize());
     }
 
@@ -57,6 +62,11 @@ public class EnvironmentTransferRoutes {
         router.routeWithRegex(HttpMethod.GET, DOWNLOAD).order(ROUTE_ORDER).handler(this::download);
         router.routeWithRegex(HttpMethod.PUT, UPLOAD).order(ROUTE_ORDER).handler(this::upload);
         router.routeWithRegex(HttpMethod.POST, UPLOAD).order(ROUTE_ORDER).handler(this::upload);
+        // Any other method on an upload path: 405 (downloads share their path with JAX-RS, which answers those).
+        router.routeWithRegex(UPLOAD).order(ROUTE_ORDER + 1).handler(ctx -> {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close"); // a body it was sent is not read
+            MethodNotAllowed.send(ctx, "POST, PUT");
+        });
     }
 
     private void download(RoutingContext ctx) {
@@ -123,13 +133,16 @@ public class EnvironmentTransferRoutes {
                         failure -> fail(ctx, failure));
     }
 
-    /** Answers the start of a resumable upload with the URL to send the bytes to; no state is kept server-side. */
+    /**
+     * Answers the start of a resumable upload with the URL to send the bytes to; no state is kept server-side. The
+     * URL is the configured public URL plus this path from {@code /upload/} on (a client's own path prefix is
+     * dropped: the public URL carries the prefix a proxy needs), never the request's Host header.
+     */
     private void startResumable(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         SafeContext.run(() -> environments.get(Caller.tenantId(ctx), ctx.pathParam("id"))).subscribe().with(env -> {
-            String base = request.absoluteURI();
-            int query = base.indexOf('?');
-            String url = (query < 0 ? base : base.substring(0, query))
+            String path = request.path();
+            String url = publicUrl.base() + path.substring(path.indexOf("/upload/"))
                     + "?upload_id=" + ResourceIds.randomToken(UPLOAD_ID_CHARS);
             request.resume();
             request.end().onComplete(done -> ctx.response()

@@ -4,6 +4,8 @@ import dev.wharf.api.ApiException;
 import dev.wharf.api.ApiStatus;
 import dev.wharf.api.Caller;
 import dev.wharf.api.ErrorBody;
+import dev.wharf.api.HttpEdgeConfig;
+import dev.wharf.api.MethodNotAllowed;
 import dev.wharf.platform.SafeContext;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -34,9 +36,11 @@ public class InteractionRoutes {
     private static final long MAX_BODY_BYTES = 20L * 1024 * 1024;
 
     private final InteractionService interactions;
+    private final long heartbeatMillis;
 
-    public InteractionRoutes(InteractionService interactions) {
+    public InteractionRoutes(InteractionService interactions, HttpEdgeConfig edge) {
         this.interactions = interactions;
+        this.heartbeatMillis = Math.max(1, edge.sseHeartbeat().toMillis());
     }
 
     void register(@Observes Router router) {
@@ -50,6 +54,11 @@ public class InteractionRoutes {
         router.routeWithRegex(HttpMethod.GET, ONE + "/?$").order(ROUTE_ORDER).handler(this::get);
         router.routeWithRegex(HttpMethod.POST, ONE + "(?:/cancel|:cancel)/?$").order(ROUTE_ORDER).handler(this::cancel);
         router.routeWithRegex(HttpMethod.DELETE, ONE + "/?$").order(ROUTE_ORDER).handler(this::delete);
+        // Known paths, any other method: 405 with what they take (after the routes above, which share the paths).
+        router.routeWithRegex(BASE + "/?$").order(ROUTE_ORDER + 1).handler(ctx -> MethodNotAllowed.send(ctx, "GET, POST"));
+        router.routeWithRegex(ONE + "/?$").order(ROUTE_ORDER + 1).handler(ctx -> MethodNotAllowed.send(ctx, "DELETE, GET"));
+        router.routeWithRegex(ONE + "(?:/cancel|:cancel)/?$").order(ROUTE_ORDER + 1)
+                .handler(ctx -> MethodNotAllowed.send(ctx, "POST"));
     }
 
     private void create(RoutingContext ctx) {
@@ -103,8 +112,13 @@ public class InteractionRoutes {
         run(ctx, () -> interactions.delete(Caller.tenantId(ctx), ctx.pathParam("id")), done -> json(ctx.response(), 200, "{}"));
     }
 
-    /** Writes each event as {@code event:}, {@code id:} and {@code data:} lines; the JSON carries type and id too. */
-    private static void sse(RoutingContext ctx, Multi<InteractionEvent> events) {
+    /**
+     * Writes each event as {@code event:}, {@code id:} and {@code data:} lines; the JSON carries type and id too.
+     * While the agent works the stream may have nothing to say for minutes, so an SSE comment line goes out every
+     * {@code wharf.http.sse-heartbeat}: proxies and clients with read timeouts see a live stream, and a client that
+     * has gone away is noticed (the write fails, the connection closes, the subscription is cancelled).
+     */
+    private void sse(RoutingContext ctx, Multi<InteractionEvent> events) {
         HttpServerResponse response = ctx.response();
         response.setStatusCode(200)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
@@ -119,7 +133,19 @@ public class InteractionRoutes {
                     response.end();
                 },
                 response::end);
-        response.closeHandler(closed -> subscription.cancel());
+        long heartbeat = ctx.vertx().setPeriodic(heartbeatMillis, tick -> {
+            if (response.ended() || response.closed()) {
+                ctx.vertx().cancelTimer(tick); // also covers a stream that ended before the end handler was added
+            } else {
+                response.write(": keep-alive\n\n");
+            }
+        });
+        // Fires when the response ends and when the connection closes first (Vert.x Web's own end handlers, which
+        // the HTTP edge uses too; setting the response's close handler directly would replace them).
+        ctx.addEndHandler(done -> {
+            ctx.vertx().cancelTimer(heartbeat);
+            subscription.cancel();
+        });
     }
 
     private static <T> void run(RoutingContext ctx, Supplier<Uni<T>> work, java.util.function.Consumer<T> answer) {
@@ -134,8 +160,14 @@ public class InteractionRoutes {
     }
 
     private static void error(RoutingContext ctx, Throwable failure) {
-        if (ApiException.unexpected(failure)) {
-            LOG.error("interaction request failed", failure);
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof io.vertx.core.http.HttpClosedException) {
+            LOG.debugf("client went away: %s", cause.getMessage()); // e.g. cut off by the HTTP edge mid-body
+            return;
+        }
+        if (ApiException.unexpected(cause)) {
+            LOG.error("interaction request failed", cause);
         }
         ErrorBody.send(ctx.response(), ApiException.of(failure));
     }
