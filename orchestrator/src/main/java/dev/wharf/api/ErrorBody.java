@@ -11,7 +11,7 @@ public record ErrorBody(Detail error) {
     }
 
     public static ErrorBody of(ApiStatus status, String message) {
-        return new ErrorBody(new Detail(status.httpStatus(), message, status.name()));
+        return new ErrorBody(new Detail(status.httpStatus(), message, status.rpcCode()));
     }
 
     /** Answers a Vert.x route's request with the envelope and its status, ending the response. */

@@ -11,6 +11,29 @@ public final class ResourceIds {
     private ResourceIds() {
     }
 
+    /**
+     * Whether {@code id} has the shape {@link #newId} gives ids of this type. Lookups check it first, so a malformed
+     * or overlong id is answered as unknown without reaching the database (where a NUL in it would fail the query).
+     */
+    public static boolean isWellFormed(String prefix, String id) {
+        if (id == null || id.length() != prefix.length() + 1 + RANDOM_CHARS || !id.startsWith(prefix + "_")) {
+            return false;
+        }
+        for (int i = prefix.length() + 1; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The 404 for an id that cannot name any {@code kind}; the id itself is not echoed, it may be anything. */
+    public static ApiException unknown(String kind, String prefix) {
+        return ApiException.notFound(kind + " not found: ids of this kind are " + prefix + "_ followed by "
+                + RANDOM_CHARS + " characters a-z, 2-7");
+    }
+
     public static String newId(String prefix) {
         return prefix + "_" + randomToken(RANDOM_CHARS);
     }

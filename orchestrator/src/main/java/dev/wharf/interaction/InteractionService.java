@@ -27,6 +27,8 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class InteractionService {
+    /** The most model turns an agent run may take: the agent runtime's own ceiling, so create refuses what a launch would. */
+    static final long MAX_STEPS = 1000;
     private static final Logger LOG = Logger.getLogger(InteractionService.class);
     private static final int RUN_TOKEN_CHARS = 32;
     private static final String UNIQUE_VIOLATION = "23505";
@@ -72,7 +74,7 @@ public class InteractionService {
 
     private Uni<Interaction> accept(Tenant tenant, CreateInteraction request, String idempotencyKey) {
         Instant now = clock.instant();
-        String id = ResourceIds.newId("int");
+        String id = ResourceIds.newId(CreateInteraction.ID_PREFIX);
         Duration requestedTimeout = InteractionTimeout.requested(request.agentConfig(),
                 "agent_config." + InteractionTimeout.FIELD);
         Uni<Void> checks = request.previousInteractionId() == null ? Uni.createFrom().voidItem()
@@ -189,6 +191,9 @@ public class InteractionService {
 
     /** The tenant's stored interaction; another tenant's id is as unknown as a made-up one. */
     public Uni<Interaction> find(String tenantId, String id) {
+        if (!ResourceIds.isWellFormed(CreateInteraction.ID_PREFIX, id)) {
+            return Uni.createFrom().failure(ResourceIds.unknown("interaction", CreateInteraction.ID_PREFIX));
+        }
         return repository.find(id).map(found -> found.filter(Interaction::store)
                 .filter(interaction -> interaction.tenantId().equals(tenantId))
                 .orElseThrow(() -> ApiException.notFound("interaction " + id + " not found")));
@@ -251,11 +256,7 @@ public class InteractionService {
         if (value == null) {
             return null;
         }
-        double tokens = number(value, "agent_config.max_total_tokens");
-        if (tokens <= 0) {
-            throw ApiException.invalidArgument("agent_config.max_total_tokens must be positive");
-        }
-        return (long) tokens;
+        return wholeNumber(value, "agent_config.max_total_tokens", 1, Long.MAX_VALUE);
     }
 
     private Integer maxSteps(JsonObject agentConfig) {
@@ -263,11 +264,27 @@ public class InteractionService {
         if (value == null) {
             return config.defaultMaxSteps();
         }
-        double steps = number(value, "agent_config.max_steps");
-        if (steps < 1) {
-            throw ApiException.invalidArgument("agent_config.max_steps must be at least 1");
+        return (int) wholeNumber(value, "agent_config.max_steps", 1, MAX_STEPS);
+    }
+
+    /**
+     * A whole number in [min, max], as a JSON number or (int64 in the public JSON mapping) a string; anything else,
+     * including 2^63 or 1e400, is a 400 naming the field at create, never a failure later.
+     */
+    static long wholeNumber(Object value, String field, long min, long max) {
+        java.math.BigDecimal number;
+        try {
+            number = value instanceof Number n ? new java.math.BigDecimal(n.toString())
+                    : value instanceof String s && s.trim().length() <= 40 ? new java.math.BigDecimal(s.trim()) : null;
+        } catch (NumberFormatException e) {
+            number = null;
         }
-        return (int) steps;
+        if (number == null || number.stripTrailingZeros().scale() > 0
+                || number.compareTo(java.math.BigDecimal.valueOf(min)) < 0
+                || number.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+            throw ApiException.invalidArgument(field + " must be a whole number from " + min + " to " + max);
+        }
+        return number.longValueExact();
     }
 
     /** int64 fields arrive as JSON numbers or, in the public JSON mapping, as strings. */
