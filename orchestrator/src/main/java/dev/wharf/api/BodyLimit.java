@@ -42,7 +42,8 @@ public class BodyLimit {
             }
             if (declared > json.maxBodyBytes()) {
                 // The body is not read; closing after the answer spares reading it just to discard it.
-                ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+                ctx.response().putHeader(HttpHeaders.CONNECTION, "close")
+                        .endHandler(done -> ctx.request().connection().close());
                 ErrorBody.send(ctx.response(), ApiStatus.REQUEST_TOO_LARGE, json.tooLarge());
                 return;
             }

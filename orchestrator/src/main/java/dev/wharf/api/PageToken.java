@@ -40,7 +40,7 @@ public record PageToken(Instant created, String id) {
      * The {@code page_size} query parameter as sent: absent means the default; anything but a whole number is a 400
      * (a number too large for an int is not a page size either); in-range numbers are clamped as below.
      */
-    public static int pageSize(String requested) {
+    public static int parsePageSize(String requested) {
         if (requested == null || requested.isBlank()) {
             return pageSize((Integer) null);
         }

@@ -106,7 +106,7 @@ public class EnvironmentService {
     }
 
     public Uni<EnvironmentList> list(String tenantId, String pageSize, String pageToken) {
-        int size = PageToken.pageSize(pageSize);
+        int size = PageToken.parsePageSize(pageSize);
         PageToken after = pageToken == null || pageToken.isBlank() ? null : PageToken.decode(pageToken);
         return Panache.withSession(() -> repository.page(tenantId, after == null ? null : after.created(),
                         after == null ? null : after.id(), size))
@@ -154,7 +154,7 @@ public class EnvironmentService {
 
     public Uni<FileList> listFiles(String tenantId, String id, String path, boolean recursive, String pageSize, String pageToken) {
         String relative = EnvironmentRequests.stripWorkspacePrefix(path);
-        int size = PageToken.pageSize(pageSize);
+        int size = PageToken.parsePageSize(pageSize);
         int offset = FileListCursor.decode(pageToken);
         return ensureRunning(tenantId, id).chain(sandbox -> daemon.listFiles(sandbox.address(), sandbox.token(), relative, recursive)
                 .onFailure(SandboxUnreachableException.class).recoverWithUni(e -> sandboxStopped(sandbox, e))

@@ -77,6 +77,9 @@ public class InteractionService {
         String id = ResourceIds.newId(CreateInteraction.ID_PREFIX);
         Duration requestedTimeout = InteractionTimeout.requested(request.agentConfig(),
                 "agent_config." + InteractionTimeout.FIELD);
+        // Checked before any lookup, so an out-of-range number is named whatever else is wrong.
+        Long maxTotalTokens = maxTotalTokens(request.agentConfig());
+        Integer maxSteps = maxSteps(request.agentConfig());
         Uni<Void> checks = request.previousInteractionId() == null ? Uni.createFrom().voidItem()
                 : repository.find(request.previousInteractionId()).chain(previous -> previous
                         .filter(found -> found.tenantId().equals(tenant.id())).isEmpty()
@@ -92,16 +95,16 @@ public class InteractionService {
             agent = checks.map(ignored -> (AgentDefinition) null);
         }
         return agent.map(found -> InteractionTimeout.of(config, tenant.limits(), found).effective(requestedTimeout))
-                .chain(timeout -> insert(tenant, id, now, timeout, request, idempotencyKey));
+                .chain(timeout -> insert(tenant, id, now, timeout, request, idempotencyKey, maxTotalTokens, maxSteps));
     }
 
     private Uni<Interaction> insert(Tenant tenant, String id, Instant now, Duration timeout, CreateInteraction request,
-                                    String idempotencyKey) {
+                                    String idempotencyKey, Long maxTotalTokens, Integer maxSteps) {
         Interaction row = new Interaction(id, tenant.id(), InteractionStatus.QUEUED, now, now, request.model(),
                 request.agent(),
                 request.previousInteractionId(), null, request.body(), request.background(), request.store(),
                 idempotencyKey, now.plus(timeout), request.agent() == null ? null : ResourceIds.randomToken(RUN_TOKEN_CHARS),
-                maxTotalTokens(request.agentConfig()), maxSteps(request.agentConfig()),
+                maxTotalTokens, maxSteps,
                 dev.wharf.model.Usage.NONE, new JsonArray(), new JsonArray(), 0, null);
         return repository.inTransaction(tx -> repository.insert(tx, row, now.plus(config.lease()))
                         .chain(() -> repository.append(tx, id, InteractionEvent.CREATED,
