@@ -57,7 +57,7 @@ public class AgentService {
     /** A built-in or saved agent; unknown ids are a 404 naming the id. */
     public Uni<AgentDefinition> get(String tenantId, String id) {
         if (BuiltInAgents.find(id).isEmpty() && !wellFormed(id)) {
-            return Uni.createFrom().failure(unknownId());
+            return Uni.createFrom().failure(unknownId(id));
         }
         return BuiltInAgents.find(id).map(agent -> Uni.createFrom().item(agent))
                 .orElseGet(() -> repository.find(tenantId, id).map(found -> found.orElseThrow(
@@ -77,7 +77,7 @@ public class AgentService {
             throw ApiException.failedPrecondition("agent " + id + " is built in and cannot be deleted");
         }
         if (!wellFormed(id)) {
-            return Uni.createFrom().failure(unknownId());
+            return Uni.createFrom().failure(unknownId(id));
         }
         return repository.delete(tenantId, id).chain(deleted -> deleted ? Uni.createFrom().voidItem()
                 : Uni.createFrom().failure(ApiException.notFound("agent " + id + " not found")));
@@ -88,8 +88,8 @@ public class AgentService {
         return id != null && AGENT_ID.matcher(id).matches();
     }
 
-    private static ApiException unknownId() {
-        return ApiException.notFound("agent not found: agent ids are lowercase letters, digits, '.', '_' or '-',"
+    private static ApiException unknownId(String id) {
+        return ApiException.notFound("agent " + dev.wharf.api.ResourceIds.shown(id) + " not found: agent ids are lowercase letters, digits, '.', '_' or '-',"
                 + " at most 63 characters");
     }
 

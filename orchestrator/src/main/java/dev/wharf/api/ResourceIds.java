@@ -7,6 +7,7 @@ public final class ResourceIds {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
     private static final int RANDOM_CHARS = 26;
+    private static final int MAX_SHOWN_CHARS = 64;
 
     private ResourceIds() {
     }
@@ -28,10 +29,26 @@ public final class ResourceIds {
         return true;
     }
 
-    /** The 404 for an id that cannot name any {@code kind}; the id itself is not echoed, it may be anything. */
-    public static ApiException unknown(String kind, String prefix) {
-        return ApiException.notFound(kind + " not found: ids of this kind are " + prefix + "_ followed by "
-                + RANDOM_CHARS + " characters a-z, 2-7");
+    /** The 404 for an id that cannot name any {@code kind}; the id is echoed only as far as it is harmless. */
+    public static ApiException unknown(String kind, String prefix, String id) {
+        return ApiException.notFound(kind + " " + shown(id) + " not found: ids of this kind are " + prefix
+                + "_ followed by " + RANDOM_CHARS + " characters a-z, 2-7");
+    }
+
+    /**
+     * An id as it may appear in a message: at most 64 characters, anything but printable ASCII shown as '?', so a
+     * malformed id cannot carry NUL, line breaks or bidi controls into a body or a log.
+     */
+    public static String shown(String id) {
+        if (id == null) {
+            return "(none)";
+        }
+        StringBuilder shown = new StringBuilder();
+        for (int i = 0; i < Math.min(id.length(), MAX_SHOWN_CHARS); i++) {
+            char c = id.charAt(i);
+            shown.append(c >= 0x21 && c < 0x7F ? c : '?');
+        }
+        return id.length() > MAX_SHOWN_CHARS ? shown + "..." : shown.toString();
     }
 
     public static String newId(String prefix) {

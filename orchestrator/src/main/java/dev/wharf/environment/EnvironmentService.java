@@ -383,7 +383,7 @@ public class EnvironmentService {
     /** The tenant's environment; another tenant's id is as unknown as a made-up one. */
     private Uni<Environment> find(String tenantId, String id) {
         if (!ResourceIds.isWellFormed(ID_PREFIX, id)) {
-            return Uni.createFrom().failure(ResourceIds.unknown("environment", ID_PREFIX));
+            return Uni.createFrom().failure(ResourceIds.unknown("environment", ID_PREFIX, id));
         }
         return existing(id).chain(env -> env.tenantId.equals(tenantId) ? Uni.createFrom().item(env)
                 : Uni.createFrom().failure(notFound(id)));

@@ -195,7 +195,7 @@ public class InteractionService {
     /** The tenant's stored interaction; another tenant's id is as unknown as a made-up one. */
     public Uni<Interaction> find(String tenantId, String id) {
         if (!ResourceIds.isWellFormed(CreateInteraction.ID_PREFIX, id)) {
-            return Uni.createFrom().failure(ResourceIds.unknown("interaction", CreateInteraction.ID_PREFIX));
+            return Uni.createFrom().failure(ResourceIds.unknown("interaction", CreateInteraction.ID_PREFIX, id));
         }
         return repository.find(id).map(found -> found.filter(Interaction::store)
                 .filter(interaction -> interaction.tenantId().equals(tenantId))

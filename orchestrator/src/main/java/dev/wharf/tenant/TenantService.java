@@ -49,8 +49,8 @@ public class TenantService {
 
     public Uni<Tenant> get(String id) {
         if (id == null || !TENANT_ID.matcher(id).matches()) {
-            return Uni.createFrom().failure(ApiException.notFound(
-                    "tenant not found: tenant ids are lowercase letters, digits, '_' or '-', at most 63 characters"));
+            return Uni.createFrom().failure(ApiException.notFound("tenant " + ResourceIds.shown(id)
+                    + " not found: tenant ids are lowercase letters, digits, '_' or '-', at most 63 characters"));
         }
         return repository.find(id).map(found -> found.orElseThrow(
                 () -> ApiException.notFound("tenant " + id + " not found")));
@@ -94,7 +94,7 @@ public class TenantService {
     /** Revokes a key at once: the next request with it is refused. Revoking twice is harmless. */
     public Uni<ApiKey> revokeKey(String tenantId, String keyId) {
         if (!ResourceIds.isWellFormed(KEY_PREFIX, keyId)) {
-            return Uni.createFrom().failure(ResourceIds.unknown("API key", KEY_PREFIX));
+            return Uni.createFrom().failure(ResourceIds.unknown("API key", KEY_PREFIX, keyId));
         }
         return get(tenantId).chain(tenant -> repository.revokeKey(tenantId, keyId, clock.instant())
                 .chain(() -> repository.key(tenantId, keyId))

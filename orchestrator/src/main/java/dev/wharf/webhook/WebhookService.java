@@ -47,7 +47,7 @@ public class WebhookService {
 
     public Uni<Webhook> get(String tenantId, String id) {
         if (!ResourceIds.isWellFormed(ID_PREFIX, id)) {
-            return Uni.createFrom().failure(ResourceIds.unknown("webhook", ID_PREFIX));
+            return Uni.createFrom().failure(ResourceIds.unknown("webhook", ID_PREFIX, id));
         }
         return repository.find(tenantId, id).map(found -> found.orElseThrow(() -> notFound(id)));
     }
@@ -73,7 +73,7 @@ public class WebhookService {
             state = (String) value;
         }
         if (!ResourceIds.isWellFormed(ID_PREFIX, id)) {
-            return Uni.createFrom().failure(ResourceIds.unknown("webhook", ID_PREFIX));
+            return Uni.createFrom().failure(ResourceIds.unknown("webhook", ID_PREFIX, id));
         }
         return repository.update(tenantId, id, uri, events, state, clock.instant())
                 .map(found -> found.orElseThrow(() -> notFound(id)));
@@ -81,7 +81,7 @@ public class WebhookService {
 
     public Uni<Void> delete(String tenantId, String id) {
         if (!ResourceIds.isWellFormed(ID_PREFIX, id)) {
-            return Uni.createFrom().failure(ResourceIds.unknown("webhook", ID_PREFIX));
+            return Uni.createFrom().failure(ResourceIds.unknown("webhook", ID_PREFIX, id));
         }
         return repository.delete(tenantId, id).chain(deleted -> deleted ? Uni.createFrom().voidItem()
                 : Uni.createFrom().failure(notFound(id)));
