@@ -152,6 +152,10 @@ class ApiInputSweepTest {
         field(cases, "POST", environments, false, "{\"env\": {\"A\": \"x\\u0000\"}}", "env.A");
         field(cases, "POST", environments, false, "{\"sources\": [{\"type\": \"inline\", \"target\": \"a\\nb.txt\", \"content\": \"x\"}]}", "target");
         field(cases, "POST", environments, false, "{\"sources\": [{\"type\": \"inline\", \"target\": \"\\u202Etxt.exe\", \"content\": \"x\"}]}", "target");
+        for (String path : List.of("a%0Ab.txt", "a%0D%0Ab.txt", "%E2%80%AEtxt.exe", "a%C2%85b", "a%7Fb")) {
+            cases.add(new Case("upload to " + path, "PUT", "/upload/v1/environments/" + ENV + "/files/" + path, false,
+                    utf8("bytes"), 400, "path"));
+        }
         String exec = "/v1/environments/" + ENV + ":exec";
         field(cases, "POST", exec, false, "{\"command\": \"ls\", \"timeout_seconds\": \"soon\"}", "timeout_seconds");
         field(cases, "POST", exec, false, "{\"command\": \"ls\", \"env\": [1]}", "env");
