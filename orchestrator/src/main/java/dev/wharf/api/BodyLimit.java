@@ -3,6 +3,8 @@ package dev.wharf.api;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -26,12 +28,19 @@ public class BodyLimit {
     }
 
     void register(@Observes Router router) {
+        BodyHandler bounded = BodyHandler.create().setBodyLimit(json.maxBodyBytes()).setHandleFileUploads(false);
         router.route().order(ROUTE_ORDER).handler(ctx -> {
             HttpMethod method = ctx.request().method();
             boolean hasBody = method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH;
-            String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-            if (!hasBody || length == null || UPLOAD.matcher(ctx.request().path()).matches()) {
+            if (!hasBody || UPLOAD.matcher(ctx.request().path()).matches()) {
                 ctx.next();
+                return;
+            }
+            String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+            if (length == null) {
+                // No declared length (chunked): read it here under the limit, so going over is this 413 rather than
+                // the empty one Quarkus' own stream would send; the JSON routes then use the body already read.
+                bounded.handle(ctx);
                 return;
             }
             long declared;
@@ -41,13 +50,23 @@ public class BodyLimit {
                 declared = -1;
             }
             if (declared > json.maxBodyBytes()) {
-                // The body is not read; closing after the answer spares reading it just to discard it.
-                ctx.response().putHeader(HttpHeaders.CONNECTION, "close")
-                        .endHandler(done -> ctx.request().connection().close());
-                ErrorBody.send(ctx.response(), ApiStatus.REQUEST_TOO_LARGE, json.tooLarge());
+                tooLarge(ctx);
                 return;
             }
             ctx.next();
+        }).failureHandler(ctx -> {
+            if (ctx.statusCode() == 413 && !ctx.response().headWritten()) {
+                tooLarge(ctx);
+            } else {
+                ctx.next();
+            }
         });
+    }
+
+    private void tooLarge(RoutingContext ctx) {
+        // The body is not read (further); closing after the answer spares reading it just to discard it.
+        ctx.response().putHeader(HttpHeaders.CONNECTION, "close")
+                .endHandler(done -> ctx.request().connection().close());
+        ErrorBody.send(ctx.response(), ApiStatus.REQUEST_TOO_LARGE, json.tooLarge());
     }
 }

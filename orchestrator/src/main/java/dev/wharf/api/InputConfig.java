@@ -1,5 +1,6 @@
 package dev.wharf.api;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -12,7 +13,7 @@ public interface InputConfig {
 
     /** Largest JSON request body (k, m, g suffixes); larger ones answer 413. File uploads have their own limit. */
     @WithDefault("20m")
-    String maxBodySize();
+    MemorySize maxBodySize();
 
     /** Deepest nesting of objects and arrays a JSON body may have. */
     @WithDefault("64")

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import dev.wharf.sandbox.ByteSize;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,7 +40,7 @@ public class RequestJson {
     public RequestJson(InputConfig config, ObjectMapper mapper) {
         this.config = config;
         this.mapper = mapper;
-        this.maxBodyBytes = ByteSize.parse(config.maxBodySize());
+        this.maxBodyBytes = config.maxBodySize().asLongValue();
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(config.maxNestingDepth())

@@ -293,6 +293,24 @@ class ApiInputSweepTest {
         }
     }
 
+    /** A body sent without a length (chunked) is bounded while it is read, with the same 413. */
+    @Test
+    void chunkedBodiesOverTheLimitAre413InTheEnvelope() throws Exception {
+        byte[] huge = concat(utf8("{\"name\": \""), "x".repeat(21 * 1024 * 1024).getBytes(StandardCharsets.US_ASCII),
+                utf8("\"}"));
+        for (BodyRoute route : List.of(BODY_ROUTES.get(0), BODY_ROUTES.get(3), BODY_ROUTES.get(6))) {
+            URI uri = URI.create(base.toString().replaceAll("/$", "") + route.path());
+            HttpRequest request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT)
+                    .header(TestTenants.KEY_HEADER, route.admin() ? TestTenants.ADMIN_KEY : TestTenants.DEFAULT_KEY)
+                    .header("Content-Type", "application/json")
+                    .method(route.method(), HttpRequest.BodyPublishers.ofInputStream(
+                            () -> new java.io.ByteArrayInputStream(huge)))
+                    .build();
+            HttpResponse<byte[]> response = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            assertRefusal(route + " chunked, 21 MiB", response, 413);
+        }
+    }
+
     @Test
     void refusedCreatesLeaveNothingBehind() throws Exception {
         // Run the refusals first, in case this test runs before the sweeps.
@@ -323,6 +341,35 @@ class ApiInputSweepTest {
                 utf8(new JsonObject().put("name", name).encode()), false);
         assertEquals(200, created.statusCode(), new String(created.body(), StandardCharsets.UTF_8));
         assertEquals(name, new JsonObject(new String(created.body(), StandardCharsets.UTF_8)).getString("name"));
+    }
+
+    /** A chunked body within the limit is read once, by the same reader, and works like any other. */
+    @Test
+    void chunkedBodiesWithinTheLimitAreAccepted() throws Exception {
+        byte[] body = utf8(new JsonObject().put("name", "Chunked team").encode());
+        for (String path : List.of("/admin/v1/tenants")) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/$", "") + path))
+                    .timeout(REQUEST_TIMEOUT)
+                    .header(TestTenants.KEY_HEADER, TestTenants.ADMIN_KEY)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+                    .build();
+            HttpResponse<byte[]> response = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            String text = new String(response.body(), StandardCharsets.UTF_8);
+            assertEquals(200, response.statusCode(), text);
+            assertEquals("Chunked team", new JsonObject(text).getString("name"));
+        }
+        HttpRequest interaction = HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/$", "")
+                        + "/v1/interactions"))
+                .timeout(REQUEST_TIMEOUT)
+                .header(TestTenants.KEY_HEADER, TestTenants.DEFAULT_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                        utf8("{\"model\": 5, \"input\": \"hi\"}"))))
+                .build();
+        HttpResponse<byte[]> refused = HTTP.send(interaction, HttpResponse.BodyHandlers.ofByteArray());
+        assertRefusal("chunked interaction create", refused, 400);
+        assertTrue(message(refused).contains("model"), message(refused));
     }
 
     private static void field(List<Case> cases, String method, String path, boolean admin, String body, String field) {
