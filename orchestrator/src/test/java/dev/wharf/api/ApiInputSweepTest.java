@@ -343,6 +343,42 @@ class ApiInputSweepTest {
         assertEquals(name, new JsonObject(new String(created.body(), StandardCharsets.UTF_8)).getString("name"));
     }
 
+    /**
+     * Against a real sandbox: what the edge refuses never reaches the daemon, and what only the daemon can judge (a
+     * path escaping the workspace, a missing directory, a NUL in a file path) comes back as its 4xx with its message.
+     */
+    @Test
+    void aRealSandboxsRefusalsReachTheCallerAsClear4xx() throws Exception {
+        HttpResponse<byte[]> created = send("POST", "/v1/environments", false, utf8("{}"), false);
+        assertEquals(200, created.statusCode(), new String(created.body(), StandardCharsets.UTF_8));
+        String env = new JsonObject(new String(created.body(), StandardCharsets.UTF_8)).getString("id");
+        try {
+            String exec = "/v1/environments/" + env + ":exec";
+            Object[][] cases = {
+                    {"POST", exec, "{\"command\": \"echo a\\u0000b\"}", 400, "command"},
+                    {"POST", exec, "{\"command\": [\"echo\", \"\\ud800\"]}", 400, "command[1]"},
+                    {"POST", exec, "{\"command\": \"pwd\", \"cwd\": \"a\\udc00\"}", 400, "cwd"},
+                    {"POST", exec, "{\"command\": \"pwd\", \"cwd\": \"../etc\"}", 400, "path"},
+                    {"POST", exec, "{\"command\": \"pwd\", \"cwd\": \"no-such-dir\"}", 400, "cwd"},
+                    {"GET", "/v1/environments/" + env + "/files/a%00b", null, 400, "NUL"},
+                    {"GET", "/v1/environments/" + env + "/files/a%00b?alt=media", null, 400, "NUL"},
+                    {"GET", "/v1/environments/" + env + "/files/missing.txt?alt=media", null, 404, "no such file"},
+                    {"PUT", "/upload/v1/environments/" + env + "/files/a%00b", "bytes", 400, "path"}};
+            for (Object[] c : cases) {
+                String name = c[0] + " " + c[1] + " " + c[2];
+                HttpResponse<byte[]> response = send((String) c[0], (String) c[1], false,
+                        c[2] == null ? null : utf8((String) c[2]), false);
+                assertRefusal(name, response, (Integer) c[3]);
+                assertTrue(message(response).contains((String) c[4]), () -> name + ": " + message(response));
+            }
+            // The sandbox is still fine.
+            HttpResponse<byte[]> ok = send("POST", exec, false, utf8("{\"command\": \"echo ok\"}"), false);
+            assertEquals(200, ok.statusCode(), new String(ok.body(), StandardCharsets.UTF_8));
+        } finally {
+            send("DELETE", "/v1/environments/" + env, false, null, false);
+        }
+    }
+
     /** A chunked body within the limit is read once, by the same reader, and works like any other. */
     @Test
     void chunkedBodiesWithinTheLimitAreAccepted() throws Exception {
