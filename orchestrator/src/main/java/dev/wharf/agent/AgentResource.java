@@ -38,8 +38,8 @@ public class AgentResource {
 
     @GET
     @Operation(summary = "List the built-in and saved agents")
-    public Uni<JsonObject> list(RoutingContext ctx, @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
-        int size = dev.wharf.api.PageToken.pageSize(pageSize);
+    public Uni<JsonObject> list(RoutingContext ctx, @RestQuery("page_size") String pageSize, @RestQuery("page_token") String pageToken) {
+        int size = dev.wharf.api.PageToken.parsePageSize(pageSize);
         boolean firstPage = pageToken == null || pageToken.isBlank();
         return agents.list(Caller.tenantId(ctx), size + 1, firstPage ? null : pageToken).map(saved -> {
             JsonArray items = new JsonArray();

@@ -1,6 +1,7 @@
 package dev.wharf.agent;
 
 import dev.wharf.api.ApiException;
+import dev.wharf.api.RequestText;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -44,7 +45,8 @@ public class AgentService {
         JsonArray tools = optionalArray(body, "tools");
         // Refuse tool types an agent cannot use now, not at its first run.
         dev.wharf.interaction.CreateInteraction.functionTools(tools);
-        AgentDefinition agent = new AgentDefinition(id, base, optionalString(body, "description"),
+        String description = RequestText.requireProse("description", optionalString(body, "description"));
+        AgentDefinition agent = new AgentDefinition(id, base, description,
                 optionalString(body, "system_instruction"), tools,
                 optionalObject(body, "agent_config"), optionalObject(body, "base_environment"), null, null);
         return repository.insert(tenantId, agent, clock.instant()).chain(inserted -> inserted
@@ -54,12 +56,19 @@ public class AgentService {
 
     /** A built-in or saved agent; unknown ids are a 404 naming the id. */
     public Uni<AgentDefinition> get(String tenantId, String id) {
+        if (BuiltInAgents.find(id).isEmpty() && !wellFormed(id)) {
+            return Uni.createFrom().failure(unknownId(id));
+        }
         return BuiltInAgents.find(id).map(agent -> Uni.createFrom().item(agent))
                 .orElseGet(() -> repository.find(tenantId, id).map(found -> found.orElseThrow(
                         () -> ApiException.notFound("agent " + id + " not found"))));
     }
 
+    /** Saved agents by id; the page token is the last id served, so it must be one. */
     public Uni<List<AgentDefinition>> list(String tenantId, int limit, String afterId) {
+        if (afterId != null && !wellFormed(afterId)) {
+            throw ApiException.invalidArgument("page_token is not a token this server issued");
+        }
         return repository.list(tenantId, limit, afterId);
     }
 
@@ -67,8 +76,21 @@ public class AgentService {
         if (BuiltInAgents.isBuiltIn(id)) {
             throw ApiException.failedPrecondition("agent " + id + " is built in and cannot be deleted");
         }
+        if (!wellFormed(id)) {
+            return Uni.createFrom().failure(unknownId(id));
+        }
         return repository.delete(tenantId, id).chain(deleted -> deleted ? Uni.createFrom().voidItem()
                 : Uni.createFrom().failure(ApiException.notFound("agent " + id + " not found")));
+    }
+
+    /** Agent ids are chosen by the caller, under {@link #AGENT_ID}; anything else names no agent. */
+    private static boolean wellFormed(String id) {
+        return id != null && AGENT_ID.matcher(id).matches();
+    }
+
+    private static ApiException unknownId(String id) {
+        return ApiException.notFound("agent " + dev.wharf.api.ResourceIds.shown(id) + " not found: agent ids are lowercase letters, digits, '.', '_' or '-',"
+                + " at most 63 characters");
     }
 
     private static String optionalString(JsonObject body, String field) {

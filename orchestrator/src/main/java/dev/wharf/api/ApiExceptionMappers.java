@@ -31,6 +31,21 @@ public class ApiExceptionMappers {
         return respond(ApiStatus.INVALID_ARGUMENT, "Invalid JSON body: " + jsonProblem(e));
     }
 
+    /**
+     * More specific than {@link #malformedJson}: without it Quarkus' built-in mapper for this type answers 400 with an
+     * empty body. Bodies are read by {@link RequestJson}, so this is a safety net for any binder still in the path.
+     */
+    @ServerExceptionMapper
+    public Response mismatchedJson(MismatchedInputException e) {
+        return respond(ApiStatus.INVALID_ARGUMENT, RequestJson.mismatchProblem(e));
+    }
+
+    /** Vert.x's own JSON decoding, should anything still use it on a request body. */
+    @ServerExceptionMapper
+    public Response undecodableJson(io.vertx.core.json.DecodeException e) {
+        return respond(ApiStatus.INVALID_ARGUMENT, "the request body is not valid JSON");
+    }
+
     @ServerExceptionMapper
     public Response notFound(NotFoundException e) {
         return respond(ApiStatus.NOT_FOUND, "No such resource or route");
@@ -57,6 +72,12 @@ public class ApiExceptionMappers {
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         int code = e.getResponse().getStatus();
+        if (code == 413) {
+            return respond(ApiStatus.REQUEST_TOO_LARGE, "the request body is larger than this route accepts");
+        }
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return malformedJson(json);
+        }
         if (code == 415) {
             return respond(ApiStatus.INVALID_ARGUMENT, "Unsupported content type; send application/json");
         }
@@ -78,17 +99,11 @@ public class ApiExceptionMappers {
     /** Names the offending field without leaking class names from the binder. */
     private static String jsonProblem(JsonProcessingException e) {
         if (e instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
-            StringBuilder path = new StringBuilder();
-            mismatch.getPath().forEach(ref -> {
-                if (ref.getFieldName() != null) {
-                    path.append(path.isEmpty() ? "" : ".").append(ref.getFieldName());
-                } else {
-                    path.append('[').append(ref.getIndex()).append(']');
-                }
-            });
-            return "field '" + path + "' has the wrong type";
+            return RequestJson.mismatchProblem(mismatch);
         }
-        return e.getOriginalMessage();
+        String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        int cut = message.indexOf('`');
+        return (cut >= 0 ? message.substring(0, cut) : message).lines().findFirst().orElse("unreadable").strip();
     }
 
     static Response respond(ApiStatus status, String message) {

@@ -19,7 +19,7 @@ public record ErrorBody(Detail error) {
      * status, with the closest status name.
      */
     public static ErrorBody of(int code, ApiStatus status, String message) {
-        return new ErrorBody(new Detail(code, message, status.name()));
+        return new ErrorBody(new Detail(code, message, status.rpcCode()));
     }
 
     /** Answers a Vert.x route's request with the envelope and its status, ending the response. */

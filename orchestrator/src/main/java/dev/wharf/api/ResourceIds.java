@@ -7,8 +7,48 @@ public final class ResourceIds {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
     private static final int RANDOM_CHARS = 26;
+    private static final int MAX_SHOWN_CHARS = 64;
 
     private ResourceIds() {
+    }
+
+    /**
+     * Whether {@code id} has the shape {@link #newId} gives ids of this type. Lookups check it first, so a malformed
+     * or overlong id is answered as unknown without reaching the database (where a NUL in it would fail the query).
+     */
+    public static boolean isWellFormed(String prefix, String id) {
+        if (id == null || id.length() != prefix.length() + 1 + RANDOM_CHARS || !id.startsWith(prefix + "_")) {
+            return false;
+        }
+        for (int i = prefix.length() + 1; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The 404 for an id that cannot name any {@code kind}; the id is echoed only as far as it is harmless. */
+    public static ApiException unknown(String kind, String prefix, String id) {
+        return ApiException.notFound(kind + " " + shown(id) + " not found: ids of this kind are " + prefix
+                + "_ followed by " + RANDOM_CHARS + " characters a-z, 2-7");
+    }
+
+    /**
+     * An id as it may appear in a message: at most 64 characters, anything but printable ASCII shown as '?', so a
+     * malformed id cannot carry NUL, line breaks or bidi controls into a body or a log.
+     */
+    public static String shown(String id) {
+        if (id == null) {
+            return "(none)";
+        }
+        StringBuilder shown = new StringBuilder();
+        for (int i = 0; i < Math.min(id.length(), MAX_SHOWN_CHARS); i++) {
+            char c = id.charAt(i);
+            shown.append(c >= 0x21 && c < 0x7F ? c : '?');
+        }
+        return id.length() > MAX_SHOWN_CHARS ? shown + "..." : shown.toString();
     }
 
     public static String newId(String prefix) {

@@ -16,6 +16,11 @@ import java.util.TreeSet;
 final class BudgetRequest {
     private static final Set<String> FIELDS = Set.of("sandbox_minutes", "tokens", "cost", "thresholds", "stop_running");
     private static final int MAX_THRESHOLDS = 10;
+    /** The tokens column is a bigint. */
+    private static final BigDecimal MAX_TOKENS = BigDecimal.valueOf(Long.MAX_VALUE);
+    /** sandbox_minutes is numeric(18, 6) and cost numeric(24, 12): both hold less than 10^12. */
+    private static final BigDecimal MAX_DECIMAL_LIMIT = new BigDecimal("999999999999");
+    private static final int MAX_NUMBER_CHARS = 40;
 
     private BudgetRequest() {
     }
@@ -28,7 +33,7 @@ final class BudgetRequest {
                         + String.join(", ", new TreeSet<>(FIELDS)));
             }
         }
-        BigDecimal tokens = positive(request, "tokens");
+        BigDecimal tokens = positive(request, "tokens", BigDecimal.ONE, MAX_TOKENS);
         if (tokens != null && tokens.stripTrailingZeros().scale() > 0) {
             throw ApiException.invalidArgument("tokens must be a whole number");
         }
@@ -36,13 +41,17 @@ final class BudgetRequest {
         if (stop != null && !(stop instanceof Boolean)) {
             throw ApiException.invalidArgument("stop_running must be true or false");
         }
-        return new Budget(tenantId, positive(request, "sandbox_minutes"),
-                tokens == null ? null : tokens.longValueExact(), positive(request, "cost"), thresholds(request),
+        return new Budget(tenantId, positive(request, "sandbox_minutes", new BigDecimal("0.000001"), MAX_DECIMAL_LIMIT),
+                tokens == null ? null : tokens.longValueExact(), positive(request, "cost", new BigDecimal("0.000000000001"), MAX_DECIMAL_LIMIT),
+                thresholds(request),
                 Boolean.TRUE.equals(stop));
     }
 
-    /** A positive number, or null; int64 and decimal fields may also arrive as strings. */
-    private static BigDecimal positive(JsonObject request, String field) {
+    /**
+     * A positive number below {@code max}, or null; int64 and decimal fields may also arrive as strings. The maximum
+     * is what the column holds, so 2^63 or 1e308 is a 400 naming the field rather than a numeric overflow.
+     */
+    private static BigDecimal positive(JsonObject request, String field, BigDecimal min, BigDecimal max) {
         Object value = request.getValue(field);
         if (value == null) {
             return null;
@@ -50,12 +59,20 @@ final class BudgetRequest {
         BigDecimal number;
         try {
             number = value instanceof Number n ? new BigDecimal(n.toString())
-                    : value instanceof String s ? new BigDecimal(s.trim()) : null;
+                    : value instanceof String s && s.trim().length() <= MAX_NUMBER_CHARS ? new BigDecimal(s.trim())
+                    : null;
         } catch (NumberFormatException e) {
             number = null;
         }
         if (number == null || number.signum() <= 0) {
             throw ApiException.invalidArgument(field + " must be a positive number, or null for no limit");
+        }
+        if (number.compareTo(max) > 0) {
+            throw ApiException.invalidArgument(field + " may be at most " + max.toPlainString());
+        }
+        // The column keeps a fixed number of decimals; anything smaller would be stored as zero.
+        if (number.compareTo(min) < 0) {
+            throw ApiException.invalidArgument(field + " must be at least " + min.toPlainString());
         }
         return number;
     }
@@ -72,7 +89,7 @@ final class BudgetRequest {
         TreeSet<Integer> percents = new TreeSet<>();
         for (Object item : array) {
             if (!(item instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
-                    || n.intValue() < 1 || n.intValue() > 100) {
+                    || n.doubleValue() < 1 || n.doubleValue() > 100) {
                 throw ApiException.invalidArgument("each threshold must be a whole percentage from 1 to 100");
             }
             percents.add(n.intValue());

@@ -76,7 +76,7 @@ final class EnvironmentRequests {
                 }
                 default -> throw ApiException.invalidArgument("sources[].encoding must be \"utf-8\" or \"base64\"");
             };
-            return new DecodedSource(stripWorkspacePrefix(source.target()), bytes);
+            return new DecodedSource(filePath(source.target(), "sources[].target"), bytes);
         }).toList();
     }
 
@@ -135,6 +135,15 @@ final class EnvironmentRequests {
             throw ApiException.invalidArgument("timeout_seconds may be at most " + config.execMaxTimeout().toSeconds());
         }
         return requested;
+    }
+
+    /**
+     * A path a file is created at: it becomes a name in listings, so besides the daemon's own rules (relative, inside
+     * the workspace, no NUL) it may hold no control or bidi characters.
+     */
+    static String filePath(String path, String field) {
+        dev.wharf.api.RequestText.requireName(field, path);
+        return stripWorkspacePrefix(path);
     }
 
     /**

@@ -2,6 +2,11 @@ package dev.wharf.environment;
 
 import dev.wharf.api.ApiException;
 import dev.wharf.api.Caller;
+import dev.wharf.api.RequestJson;
+import io.vertx.core.json.JsonObject;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import io.vertx.ext.web.RoutingContext;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -29,20 +34,24 @@ public class EnvironmentResource {
     private static final String EXEC_SUFFIX = ":exec";
 
     private final EnvironmentService environments;
+    private final RequestJson json;
 
-    public EnvironmentResource(EnvironmentService environments) {
+    public EnvironmentResource(EnvironmentService environments, RequestJson json) {
         this.environments = environments;
+        this.json = json;
     }
 
     @POST
     @Operation(summary = "Create an environment: a sandbox with a persistent /workspace")
-    public Uni<EnvironmentView> create(RoutingContext ctx, CreateEnvironmentRequest request) {
+    @RequestBody(content = @Content(schema = @Schema(implementation = CreateEnvironmentRequest.class)))
+    public Uni<EnvironmentView> create(RoutingContext ctx, JsonObject body) {
+        CreateEnvironmentRequest request = json.bind(body, CreateEnvironmentRequest.class);
         return environments.createStandalone(Caller.tenantId(ctx), request).map(EnvironmentView::of);
     }
 
     @GET
     @Operation(summary = "List environments, newest first")
-    public Uni<EnvironmentList> list(RoutingContext ctx, @RestQuery("page_size") Integer pageSize,
+    public Uni<EnvironmentList> list(RoutingContext ctx, @RestQuery("page_size") String pageSize,
                                      @RestQuery("page_token") String pageToken) {
         return environments.list(Caller.tenantId(ctx), pageSize, pageToken);
     }
@@ -65,10 +74,12 @@ public class EnvironmentResource {
     @POST
     @Path("{target}")
     @Operation(summary = "Run a command in the environment ({id}:exec)")
-    public Uni<ExecResult> exec(RoutingContext ctx, @RestPath String target, ExecRequest request) {
+    @RequestBody(content = @Content(schema = @Schema(implementation = ExecRequest.class)))
+    public Uni<ExecResult> exec(RoutingContext ctx, @RestPath String target, JsonObject body) {
         if (!target.endsWith(EXEC_SUFFIX) || target.length() == EXEC_SUFFIX.length()) {
-            throw ApiException.notFound("unknown method " + target + "; did you mean {id}:exec?");
+            throw ApiException.notFound("no such method; did you mean {id}:exec?");
         }
+        ExecRequest request = json.bind(body, ExecRequest.class);
         if (request == null) {
             throw ApiException.invalidArgument("a JSON body with command is required");
         }
@@ -79,7 +90,7 @@ public class EnvironmentResource {
     @Path("{id}/files")
     @Operation(summary = "List the workspace root")
     public Uni<FileList> root(RoutingContext ctx, @RestPath String id, @RestQuery boolean recursive,
-                              @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
+                              @RestQuery("page_size") String pageSize, @RestQuery("page_token") String pageToken) {
         return environments.listFiles(Caller.tenantId(ctx), id, "", recursive, pageSize, pageToken);
     }
 
@@ -87,7 +98,7 @@ public class EnvironmentResource {
     @Path("{id}/files/{path: .+}")
     @Operation(summary = "A file's metadata or a directory's listing (bytes with alt=media)")
     public Uni<FileList> files(RoutingContext ctx, @RestPath String id, @RestPath String path, @RestQuery boolean recursive,
-                               @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
+                               @RestQuery("page_size") String pageSize, @RestQuery("page_token") String pageToken) {
         return environments.listFiles(Caller.tenantId(ctx), id, path, recursive, pageSize, pageToken);
     }
 }

@@ -38,6 +38,8 @@ import org.jboss.logging.Logger;
 public class EnvironmentService {
     private static final Logger LOG = Logger.getLogger(EnvironmentService.class);
     private static final int TOKEN_CHARS = 32;
+    /** The type prefix of environment ids. */
+    static final String ID_PREFIX = "env";
 
     private final EnvironmentRepository repository;
     private final SandboxProvider provider;
@@ -83,7 +85,7 @@ public class EnvironmentService {
         List<EnvironmentRequests.DecodedSource> sources = EnvironmentRequests.sources(body.sources());
         Instant now = clock.instant();
         Environment env = new Environment();
-        env.id = ResourceIds.newId("env");
+        env.id = ResourceIds.newId(ID_PREFIX);
         env.tenantId = tenantId;
         env.status = EnvironmentStatus.PROVISIONING;
         env.createdAt = now;
@@ -103,8 +105,8 @@ public class EnvironmentService {
         return find(tenantId, id);
     }
 
-    public Uni<EnvironmentList> list(String tenantId, Integer pageSize, String pageToken) {
-        int size = PageToken.pageSize(pageSize);
+    public Uni<EnvironmentList> list(String tenantId, String pageSize, String pageToken) {
+        int size = PageToken.parsePageSize(pageSize);
         PageToken after = pageToken == null || pageToken.isBlank() ? null : PageToken.decode(pageToken);
         return Panache.withSession(() -> repository.page(tenantId, after == null ? null : after.created(),
                         after == null ? null : after.id(), size))
@@ -150,9 +152,9 @@ public class EnvironmentService {
         });
     }
 
-    public Uni<FileList> listFiles(String tenantId, String id, String path, boolean recursive, Integer pageSize, String pageToken) {
+    public Uni<FileList> listFiles(String tenantId, String id, String path, boolean recursive, String pageSize, String pageToken) {
         String relative = EnvironmentRequests.stripWorkspacePrefix(path);
-        int size = PageToken.pageSize(pageSize);
+        int size = PageToken.parsePageSize(pageSize);
         int offset = FileListCursor.decode(pageToken);
         return ensureRunning(tenantId, id).chain(sandbox -> daemon.listFiles(sandbox.address(), sandbox.token(), relative, recursive)
                 .onFailure(SandboxUnreachableException.class).recoverWithUni(e -> sandboxStopped(sandbox, e))
@@ -179,7 +181,12 @@ public class EnvironmentService {
 
     /** Streams an upload into the workspace; the body must be paused until this subscribes. */
     public Uni<FileEntry> writeFile(String tenantId, String id, String path, ReadStream<Buffer> body, Long contentLength) {
-        String relative = EnvironmentRequests.stripWorkspacePrefix(path);
+        String relative;
+        try {
+            relative = EnvironmentRequests.filePath(path, "path");
+        } catch (ApiException e) {
+            return Uni.createFrom().failure(e);
+        }
         if (relative.isBlank()) {
             return Uni.createFrom().failure(ApiException.invalidArgument("a file path is required"));
         }
@@ -375,6 +382,9 @@ public class EnvironmentService {
 
     /** The tenant's environment; another tenant's id is as unknown as a made-up one. */
     private Uni<Environment> find(String tenantId, String id) {
+        if (!ResourceIds.isWellFormed(ID_PREFIX, id)) {
+            return Uni.createFrom().failure(ResourceIds.unknown("environment", ID_PREFIX, id));
+        }
         return existing(id).chain(env -> env.tenantId.equals(tenantId) ? Uni.createFrom().item(env)
                 : Uni.createFrom().failure(notFound(id)));
     }

@@ -1,6 +1,7 @@
 package dev.wharf.interaction;
 
 import dev.wharf.api.ApiException;
+import dev.wharf.api.ResourceIds;
 import dev.wharf.capacity.ServiceTier;
 import dev.wharf.model.GenerationConfig;
 import dev.wharf.model.ToolSpec;
@@ -31,6 +32,9 @@ public record CreateInteraction(
         Object environment,
         JsonObject agentConfig) {
 
+    /** The type prefix of interaction ids. */
+    public static final String ID_PREFIX = "int";
+    private static final String ENVIRONMENT_ID_PREFIX = "env";
     private static final Set<String> CONTENT_TYPES = Set.of("text", "image", "document", "audio", "video");
     private static final Set<String> INPUT_STEP_TYPES = Set.of("user_input", "function_result");
     /** Public tool types that map to the agent's built-in tools. */
@@ -60,6 +64,10 @@ public record CreateInteraction(
         boolean background = flag(body, "background", false);
         boolean store = flag(body, "store", true);
         String previous = optionalString(body, "previous_interaction_id");
+        if (previous != null && !ResourceIds.isWellFormed(ID_PREFIX, previous)) {
+            throw ApiException.invalidArgument("previous_interaction_id must be an interaction id: " + ID_PREFIX
+                    + "_ followed by 26 characters a-z, 2-7");
+        }
         if (!store && (background || previous != null)) {
             throw ApiException.invalidArgument(
                     "store: false cannot be combined with background: true or previous_interaction_id");
@@ -74,6 +82,11 @@ public record CreateInteraction(
         Object environment = body.getValue("environment");
         if (environment != null && !(environment instanceof String) && !(environment instanceof JsonObject)) {
             throw ApiException.invalidArgument("environment must be \"remote\", an environment id, or an object");
+        }
+        if (environment instanceof String named && !"remote".equals(named)
+                && !ResourceIds.isWellFormed(ENVIRONMENT_ID_PREFIX, named)) {
+            throw ApiException.invalidArgument("environment must be \"remote\" or an environment id: "
+                    + ENVIRONMENT_ID_PREFIX + "_ followed by 26 characters a-z, 2-7");
         }
         if (model != null && environment != null) {
             throw ApiException.invalidArgument("environment applies to agents only");
@@ -220,9 +233,13 @@ public record CreateInteraction(
         try {
             JsonArray stops = config.getJsonArray("stop_sequences");
             List<String> stopSequences = stops == null ? null : stops.stream().map(String::valueOf).toList();
-            Number seed = config.getNumber("seed");
+            Object seed = config.getValue("seed");
+            Object maxOutput = config.getValue("max_output_tokens");
             return new GenerationConfig(asDouble(config.getNumber("temperature")), asDouble(config.getNumber("top_p")),
-                    config.getInteger("max_output_tokens"), stopSequences, seed == null ? null : seed.longValue());
+                    maxOutput == null ? null : (int) InteractionService.wholeNumber(maxOutput,
+                            "generation_config.max_output_tokens", 1, Integer.MAX_VALUE),
+                    stopSequences, seed == null ? null : InteractionService.wholeNumber(seed, "generation_config.seed",
+                            Long.MIN_VALUE, Long.MAX_VALUE));
         } catch (ClassCastException e) {
             throw ApiException.invalidArgument("generation_config has a field of the wrong type");
         }

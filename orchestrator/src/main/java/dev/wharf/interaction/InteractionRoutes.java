@@ -6,6 +6,7 @@ import dev.wharf.api.Caller;
 import dev.wharf.api.ErrorBody;
 import dev.wharf.api.HttpEdgeConfig;
 import dev.wharf.api.MethodNotAllowed;
+import dev.wharf.api.RequestJson;
 import dev.wharf.platform.SafeContext;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -33,22 +34,25 @@ public class InteractionRoutes {
     private static final int ROUTE_ORDER = -40;
     private static final String BASE = "^(?:.*?)/(?<version>v1|v1beta)/interactions";
     private static final String ONE = BASE + "/(?<id>[^/:]+)";
-    private static final long MAX_BODY_BYTES = 20L * 1024 * 1024;
+    /** Idempotency keys are stored and compared as text; a longer one is not a key a client generated. */
+    private static final int MAX_IDEMPOTENCY_KEY_CHARS = 256;
 
     private final InteractionService interactions;
     private final long heartbeatMillis;
+    private final RequestJson json;
 
-    public InteractionRoutes(InteractionService interactions, HttpEdgeConfig edge) {
+    public InteractionRoutes(InteractionService interactions, HttpEdgeConfig edge, RequestJson json) {
         this.interactions = interactions;
         this.heartbeatMillis = Math.max(1, edge.sseHeartbeat().toMillis());
+        this.json = json;
     }
 
     void register(@Observes Router router) {
         router.routeWithRegex(HttpMethod.POST, BASE + "/?$").order(ROUTE_ORDER)
-                .handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES).setHandleFileUploads(false))
+                .handler(BodyHandler.create().setBodyLimit(json.maxBodyBytes()).setHandleFileUploads(false))
                 .handler(this::create)
                 .failureHandler(ctx -> error(ctx, ctx.statusCode() == 413
-                        ? ApiException.invalidArgument("the request body is larger than " + MAX_BODY_BYTES + " bytes")
+                        ? new ApiException(ApiStatus.REQUEST_TOO_LARGE, json.tooLarge())
                         : ctx.failure() != null ? ctx.failure() : ApiException.invalidArgument("bad request")));
         router.routeWithRegex(HttpMethod.GET, BASE + "/?$").order(ROUTE_ORDER).handler(this::list);
         router.routeWithRegex(HttpMethod.GET, ONE + "/?$").order(ROUTE_ORDER).handler(this::get);
@@ -65,9 +69,14 @@ public class InteractionRoutes {
         String idempotencyKey = ctx.request().getHeader("Idempotency-Key");
         JsonObject body;
         try {
-            body = ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
-        } catch (RuntimeException e) {
-            error(ctx, ApiException.invalidArgument("the body is not a JSON object"));
+            if (idempotencyKey != null && (idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_CHARS
+                    || !idempotencyKey.chars().allMatch(c -> c > 0x20 && c < 0x7F))) {
+                throw ApiException.invalidArgument("Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY_CHARS
+                        + " visible ASCII characters");
+            }
+            body = json.object(ctx.body().buffer());
+        } catch (ApiException e) {
+            error(ctx, e);
             return;
         }
         run(ctx, () -> interactions.create(Caller.tenant(ctx), body, idempotencyKey), outcome -> {

@@ -29,6 +29,8 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class InteractionService {
+    /** The most model turns an agent run may take: the agent runtime's own ceiling, so create refuses what a launch would. */
+    static final long MAX_STEPS = 1000;
     private static final Logger LOG = Logger.getLogger(InteractionService.class);
     private static final int RUN_TOKEN_CHARS = 32;
     private static final String UNIQUE_VIOLATION = "23505";
@@ -74,9 +76,12 @@ public class InteractionService {
 
     private Uni<Interaction> accept(Tenant tenant, CreateInteraction request, String idempotencyKey) {
         Instant now = clock.instant();
-        String id = ResourceIds.newId("int");
+        String id = ResourceIds.newId(CreateInteraction.ID_PREFIX);
         Duration requestedTimeout = InteractionTimeout.requested(request.agentConfig(),
                 "agent_config." + InteractionTimeout.FIELD);
+        // Checked before any lookup, so an out-of-range number is named whatever else is wrong.
+        Long maxTotalTokens = maxTotalTokens(request.agentConfig());
+        Integer maxSteps = maxSteps(request.agentConfig());
         Uni<Void> checks = request.previousInteractionId() == null ? Uni.createFrom().voidItem()
                 : repository.find(request.previousInteractionId()).chain(previous -> previous
                         .filter(found -> found.tenantId().equals(tenant.id())).isEmpty()
@@ -95,7 +100,8 @@ public class InteractionService {
         // leaves nothing behind. An agent waits in the capacity queue for a sandbox instead.
         InFlight.Permit permit = request.agent() == null ? modelCalls.admit(tenant.id()) : null;
         return agent.map(found -> InteractionTimeout.of(config, tenant.limits(), found).effective(requestedTimeout))
-                .chain(timeout -> insert(tenant, id, now, timeout, request, idempotencyKey, permit))
+                .chain(timeout -> insert(tenant, id, now, timeout, request, idempotencyKey, maxTotalTokens, maxSteps,
+                        permit))
                 .onFailure().invoke(() -> {
                     if (permit != null) {
                         permit.close();
@@ -104,12 +110,13 @@ public class InteractionService {
     }
 
     private Uni<Interaction> insert(Tenant tenant, String id, Instant now, Duration timeout, CreateInteraction request,
-                                    String idempotencyKey, InFlight.Permit permit) {
+                                    String idempotencyKey, Long maxTotalTokens, Integer maxSteps,
+                                    InFlight.Permit permit) {
         Interaction row = new Interaction(id, tenant.id(), InteractionStatus.QUEUED, now, now, request.model(),
                 request.agent(),
                 request.previousInteractionId(), null, request.body(), request.background(), request.store(),
                 idempotencyKey, now.plus(timeout), request.agent() == null ? null : ResourceIds.randomToken(RUN_TOKEN_CHARS),
-                maxTotalTokens(request.agentConfig()), maxSteps(request.agentConfig()),
+                maxTotalTokens, maxSteps,
                 dev.wharf.model.Usage.NONE, new JsonArray(), new JsonArray(), 0, null);
         return repository.inTransaction(tx -> repository.insert(tx, row, now.plus(config.lease()))
                         .chain(() -> repository.append(tx, id, InteractionEvent.CREATED,
@@ -206,6 +213,9 @@ public class InteractionService {
 
     /** The tenant's stored interaction; another tenant's id is as unknown as a made-up one. */
     public Uni<Interaction> find(String tenantId, String id) {
+        if (!ResourceIds.isWellFormed(CreateInteraction.ID_PREFIX, id)) {
+            return Uni.createFrom().failure(ResourceIds.unknown("interaction", CreateInteraction.ID_PREFIX, id));
+        }
         return repository.find(id).map(found -> found.filter(Interaction::store)
                 .filter(interaction -> interaction.tenantId().equals(tenantId))
                 .orElseThrow(() -> ApiException.notFound("interaction " + id + " not found")));
@@ -268,11 +278,7 @@ public class InteractionService {
         if (value == null) {
             return null;
         }
-        double tokens = number(value, "agent_config.max_total_tokens");
-        if (tokens <= 0) {
-            throw ApiException.invalidArgument("agent_config.max_total_tokens must be positive");
-        }
-        return (long) tokens;
+        return wholeNumber(value, "agent_config.max_total_tokens", 1, Long.MAX_VALUE);
     }
 
     private Integer maxSteps(JsonObject agentConfig) {
@@ -280,11 +286,27 @@ public class InteractionService {
         if (value == null) {
             return config.defaultMaxSteps();
         }
-        double steps = number(value, "agent_config.max_steps");
-        if (steps < 1) {
-            throw ApiException.invalidArgument("agent_config.max_steps must be at least 1");
+        return (int) wholeNumber(value, "agent_config.max_steps", 1, MAX_STEPS);
+    }
+
+    /**
+     * A whole number in [min, max], as a JSON number or (int64 in the public JSON mapping) a string; anything else,
+     * including 2^63 or 1e400, is a 400 naming the field at create, never a failure later.
+     */
+    static long wholeNumber(Object value, String field, long min, long max) {
+        java.math.BigDecimal number;
+        try {
+            number = value instanceof Number n ? new java.math.BigDecimal(n.toString())
+                    : value instanceof String s && s.trim().length() <= 40 ? new java.math.BigDecimal(s.trim()) : null;
+        } catch (NumberFormatException e) {
+            number = null;
         }
-        return (int) steps;
+        if (number == null || number.stripTrailingZeros().scale() > 0
+                || number.compareTo(java.math.BigDecimal.valueOf(min)) < 0
+                || number.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+            throw ApiException.invalidArgument(field + " must be a whole number from " + min + " to " + max);
+        }
+        return number.longValueExact();
     }
 
     /** int64 fields arrive as JSON numbers or, in the public JSON mapping, as strings. */

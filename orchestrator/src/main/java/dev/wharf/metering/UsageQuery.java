@@ -33,7 +33,8 @@ public record UsageQuery(Instant from, Instant to, GroupBy groupBy, String tenan
 
     /** The admin's report, across tenants or for one ({@code tenantId}). */
     public static UsageQuery forAdmin(String tenantId, String from, String to, String groupBy) {
-        String tenant = tenantId == null || tenantId.isBlank() ? null : tenantId.trim();
+        String tenant = tenantId == null || tenantId.isBlank() ? null
+                : dev.wharf.api.RequestText.requireName("tenant_id", tenantId.trim());
         return new UsageQuery(instant("from", from), instant("to", to), groupBy(groupBy, true), tenant).checked();
     }
 

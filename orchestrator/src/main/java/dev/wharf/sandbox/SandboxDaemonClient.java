@@ -26,6 +26,7 @@ import java.time.Duration;
  */
 @ApplicationScoped
 public class SandboxDaemonClient {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SandboxDaemonClient.class);
     private static final int MAX_POOL_SIZE = 256;
     private static final Duration READY_POLL_INTERVAL = Duration.ofMillis(50);
 
@@ -156,7 +157,12 @@ public class SandboxDaemonClient {
         });
     }
 
-    /** The daemon speaks the public error envelope; client errors pass through to the caller as they are. */
+    /**
+     * The daemon speaks the public error envelope. Its refusals of the caller's request (400, 404, 413) pass through
+     * with their message, which the daemon keeps free of internals. Anything else (a 5xx, or a 401/403/405 that means
+     * the control plane itself called wrongly) is the platform's fault: the caller gets 503 UNAVAILABLE with a generic
+     * message, and the daemon's own words go to the log only.
+     */
     private static RuntimeException daemonError(int statusCode, Buffer body) {
         String message = "sandbox daemon answered " + statusCode;
         String status = null;
@@ -172,12 +178,17 @@ public class SandboxDaemonClient {
         if (statusCode == 404) {
             return new ApiException(ApiStatus.NOT_FOUND, message);
         }
-        if (statusCode == 400 || statusCode == 413) {
+        if (statusCode == 400) {
             ApiStatus apiStatus = "FAILED_PRECONDITION".equals(status) ? ApiStatus.FAILED_PRECONDITION
                     : ApiStatus.INVALID_ARGUMENT;
             return new ApiException(apiStatus, message);
         }
-        return new ApiException(ApiStatus.INTERNAL, message);
+        if (statusCode == 413) {
+            return new ApiException(ApiStatus.REQUEST_TOO_LARGE, message);
+        }
+        LOG.warnf("sandbox daemon answered %d %s: %s", statusCode, status, message);
+        return new ApiException(ApiStatus.UNAVAILABLE, "the sandbox could not carry out the request; retry, or"
+                + " recreate the environment if it keeps failing");
     }
 
     private static <T> Uni<T> toUni(Future<T> future, String target) {

@@ -65,9 +65,12 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
         }
         long number;
         if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
-            number = n.longValue();
-        } else if (value instanceof String s && s.trim().matches("\\d+")) {
+            // Beyond the long range longValue() wraps (2^63 would look negative) or saturates; both are out of range.
+            number = Math.abs(n.doubleValue()) > Integer.MAX_VALUE ? Long.MAX_VALUE : n.longValue();
+        } else if (value instanceof String s && s.trim().matches("\\d{1,18}")) {
             number = Long.parseLong(s.trim());
+        } else if (value instanceof String s && s.trim().matches("\\d+")) {
+            number = Long.MAX_VALUE;
         } else {
             throw ApiException.invalidArgument("limits." + name + " must be a whole number");
         }

@@ -1,6 +1,7 @@
 package dev.wharf.tenant;
 
 import dev.wharf.api.ApiException;
+import dev.wharf.api.RequestText;
 import dev.wharf.api.ResourceIds;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +16,7 @@ import java.util.regex.Pattern;
 public class TenantService {
     private static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
     private static final int MAX_NAME_CHARS = 200;
+    private static final String KEY_PREFIX = "key";
 
     private final TenantRepository repository;
     private final Clock clock;
@@ -46,6 +48,10 @@ public class TenantService {
     }
 
     public Uni<Tenant> get(String id) {
+        if (id == null || !TENANT_ID.matcher(id).matches()) {
+            return Uni.createFrom().failure(ApiException.notFound("tenant " + ResourceIds.shown(id)
+                    + " not found: tenant ids are lowercase letters, digits, '_' or '-', at most 63 characters"));
+        }
         return repository.find(id).map(found -> found.orElseThrow(
                 () -> ApiException.notFound("tenant " + id + " not found")));
     }
@@ -77,7 +83,7 @@ public class TenantService {
     /** Registers {@code secret} as a key of the tenant (generated, or supplied by a deployment). */
     Uni<CreatedKey> issue(String tenantId, String name, String secret) {
         Instant now = clock.instant();
-        ApiKey key = new ApiKey(ResourceIds.newId("key"), tenantId, name, ApiKeySecrets.prefixOf(secret), now, null, null);
+        ApiKey key = new ApiKey(ResourceIds.newId(KEY_PREFIX), tenantId, name, ApiKeySecrets.prefixOf(secret), now, null, null);
         return repository.insertKey(key, ApiKeySecrets.hash(secret)).map(done -> new CreatedKey(key, secret));
     }
 
@@ -87,10 +93,13 @@ public class TenantService {
 
     /** Revokes a key at once: the next request with it is refused. Revoking twice is harmless. */
     public Uni<ApiKey> revokeKey(String tenantId, String keyId) {
-        return repository.revokeKey(tenantId, keyId, clock.instant())
+        if (!ResourceIds.isWellFormed(KEY_PREFIX, keyId)) {
+            return Uni.createFrom().failure(ResourceIds.unknown("API key", KEY_PREFIX, keyId));
+        }
+        return get(tenantId).chain(tenant -> repository.revokeKey(tenantId, keyId, clock.instant())
                 .chain(() -> repository.key(tenantId, keyId))
                 .map(found -> found.orElseThrow(
-                        () -> ApiException.notFound("API key " + keyId + " of tenant " + tenantId + " not found")));
+                        () -> ApiException.notFound("API key " + keyId + " of tenant " + tenantId + " not found"))));
     }
 
     private static JsonObject limitsOf(JsonObject request) {
@@ -105,7 +114,7 @@ public class TenantService {
     }
 
     private static String name(JsonObject request) {
-        String name = text(request, "name").strip();
+        String name = RequestText.requireName("name", text(request, "name")).strip();
         if (name.isEmpty() || name.length() > MAX_NAME_CHARS) {
             throw ApiException.invalidArgument("name must be 1 to " + MAX_NAME_CHARS + " characters");
         }

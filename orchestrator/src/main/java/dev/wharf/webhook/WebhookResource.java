@@ -40,8 +40,8 @@ public class WebhookResource {
 
     @GET
     @Operation(summary = "List webhooks, newest first")
-    public Uni<JsonObject> list(RoutingContext ctx, @RestQuery("page_size") Integer pageSize, @RestQuery("page_token") String pageToken) {
-        int size = PageToken.pageSize(pageSize);
+    public Uni<JsonObject> list(RoutingContext ctx, @RestQuery("page_size") String pageSize, @RestQuery("page_token") String pageToken) {
+        int size = PageToken.parsePageSize(pageSize);
         return webhooks.list(Caller.tenantId(ctx), size, pageToken).map(found -> {
             List<Webhook> page = found.size() > size ? found.subList(0, size) : found;
             JsonArray items = new JsonArray();
@@ -80,8 +80,8 @@ public class WebhookResource {
     @Path("{id}/deliveries")
     @Operation(summary = "Delivery attempts of a webhook, newest first (Wharf extension)")
     public Uni<JsonObject> deliveries(RoutingContext ctx, @RestPath String id,
-                                      @RestQuery("page_size") Integer pageSize) {
-        return webhooks.deliveries(Caller.tenantId(ctx), id, PageToken.pageSize(pageSize)).map(found -> {
+                                      @RestQuery("page_size") String pageSize) {
+        return webhooks.deliveries(Caller.tenantId(ctx), id, PageToken.parsePageSize(pageSize)).map(found -> {
             JsonArray items = new JsonArray();
             found.forEach(delivery -> items.add(delivery.toJson()));
             return new JsonObject().put("deliveries", items);

@@ -18,6 +18,8 @@ import java.util.Set;
 /** Webhook subscriptions: validation and the rules of their lifecycle (enabled, disabled). */
 @ApplicationScoped
 public class WebhookService {
+    /** The type prefix of webhook ids. */
+    static final String ID_PREFIX = "whk";
     private final WebhookRepository repository;
     private final Clock clock;
 
@@ -39,11 +41,14 @@ public class WebhookService {
         }
         String secret = secretValue == null ? WebhookSignature.newSecret() : (String) secretValue;
         Instant now = clock.instant();
-        Webhook webhook = new Webhook(ResourceIds.newId("whk"), tenantId, uri, events, Webhook.ENABLED, secret, 0, now, now);
+        Webhook webhook = new Webhook(ResourceIds.newId(ID_PREFIX), tenantId, uri, events, Webhook.ENABLED, secret, 0, now, now);
         return repository.insert(webhook).replaceWith(webhook);
     }
 
     public Uni<Webhook> get(String tenantId, String id) {
+        if (!ResourceIds.isWellFormed(ID_PREFIX, id)) {
+            return Uni.createFrom().failure(ResourceIds.unknown("webhook", ID_PREFIX, id));
+        }
         return repository.find(tenantId, id).map(found -> found.orElseThrow(() -> notFound(id)));
     }
 
@@ -67,11 +72,17 @@ public class WebhookService {
             }
             state = (String) value;
         }
+        if (!ResourceIds.isWellFormed(ID_PREFIX, id)) {
+            return Uni.createFrom().failure(ResourceIds.unknown("webhook", ID_PREFIX, id));
+        }
         return repository.update(tenantId, id, uri, events, state, clock.instant())
                 .map(found -> found.orElseThrow(() -> notFound(id)));
     }
 
     public Uni<Void> delete(String tenantId, String id) {
+        if (!ResourceIds.isWellFormed(ID_PREFIX, id)) {
+            return Uni.createFrom().failure(ResourceIds.unknown("webhook", ID_PREFIX, id));
+        }
         return repository.delete(tenantId, id).chain(deleted -> deleted ? Uni.createFrom().voidItem()
                 : Uni.createFrom().failure(notFound(id)));
     }
@@ -86,6 +97,8 @@ public class WebhookService {
         if (!(value instanceof String text) || text.isBlank()) {
             throw ApiException.invalidArgument("uri is required: an absolute http or https URI");
         }
+        // The URI is shown in listings and logs: no control or bidi characters, even where URI syntax allows them.
+        dev.wharf.api.RequestText.requireName("uri", text);
         try {
             URI uri = new URI(text);
             String scheme = uri.getScheme();

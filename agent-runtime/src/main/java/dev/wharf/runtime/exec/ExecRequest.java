@@ -1,6 +1,7 @@
 package dev.wharf.runtime.exec;
 
 import dev.wharf.runtime.error.RequestException;
+import dev.wharf.runtime.http.RequestText;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public record ExecRequest(List<String> argv, Duration timeout, String cwd, Map<S
             if (script.isBlank()) {
                 throw RequestException.invalid("command must not be empty");
             }
+            RequestText.require("command", script);
             return List.of("bash", "-c", script);
         }
         if (command instanceof List) {
@@ -52,7 +54,7 @@ public record ExecRequest(List<String> argv, Duration timeout, String cwd, Map<S
                 if (!(item instanceof String)) {
                     throw RequestException.invalid("every element of command must be a string");
                 }
-                argv.add((String) item);
+                argv.add(RequestText.require("command[" + argv.size() + "]", (String) item));
             }
             if (argv.get(0).isEmpty()) {
                 throw RequestException.invalid("the program to run (command[0]) must not be empty");
@@ -79,6 +81,7 @@ public record ExecRequest(List<String> argv, Duration timeout, String cwd, Map<S
 
     private static String cwd(Object cwd) {
         if (cwd == null || cwd instanceof String) {
+            // Checked as a path by the workspace (NUL, lone surrogates, confinement) when the command starts.
             return (String) cwd;
         }
         throw RequestException.invalid("cwd must be a string");
@@ -97,9 +100,11 @@ public record ExecRequest(List<String> argv, Duration timeout, String cwd, Map<S
             if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
                 throw RequestException.invalid("env name is not valid: " + name.replace('\0', ' '));
             }
+            RequestText.require("env name", name);
             if (!(variable.getValue() instanceof String) || ((String) variable.getValue()).indexOf('\0') >= 0) {
                 throw RequestException.invalid("env value of " + name + " must be a string without NUL characters");
             }
+            RequestText.require("env value of " + name, (String) variable.getValue());
             variables.put(name, (String) variable.getValue());
         }
         return variables;

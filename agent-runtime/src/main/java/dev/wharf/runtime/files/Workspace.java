@@ -1,6 +1,7 @@
 package dev.wharf.runtime.files;
 
 import dev.wharf.runtime.error.RequestException;
+import dev.wharf.runtime.http.RequestText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,9 +73,7 @@ public final class Workspace {
         if (requested == null || requested.isEmpty()) {
             return "";
         }
-        if (requested.indexOf('\0') >= 0) {
-            throw RequestException.invalid("path must not contain NUL characters");
-        }
+        RequestText.require("path", requested);
         if (requested.indexOf('\\') >= 0) {
             throw RequestException.invalid("path must not contain backslashes");
         }

@@ -36,6 +36,10 @@ public final class ErrorEnvelope {
         if (failure instanceof NoSuchFileException) {
             return new ErrorEnvelope(ErrorStatus.NOT_FOUND, "no such file or directory");
         }
+        // A name the file system's encoding cannot represent; RequestText already refuses NUL and lone surrogates.
+        if (failure instanceof java.nio.file.InvalidPathException) {
+            return new ErrorEnvelope(ErrorStatus.INVALID_ARGUMENT, "path cannot be represented on this file system");
+        }
         if (failure instanceof AccessDeniedException) {
             return new ErrorEnvelope(ErrorStatus.PERMISSION_DENIED, "permission denied");
         }
