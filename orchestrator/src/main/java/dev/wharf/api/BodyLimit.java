@@ -2,6 +2,7 @@ package dev.wharf.api;
 
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -37,10 +38,16 @@ public class BodyLimit {
                 return;
             }
             String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-            if (length == null) {
+            if (length == null && ctx.request().version() != HttpVersion.HTTP_2) {
                 // No declared length (chunked): read it here under the limit, so going over is this 413 rather than
                 // the empty one Quarkus' own stream would send; the JSON routes then use the body already read.
+                // Not on HTTP/2, where RESTEasy cannot take over a request whose stream has already ended; there
+                // the reader's own bound and Quarkus' limit (the same value) apply.
                 bounded.handle(ctx);
+                return;
+            }
+            if (length == null) {
+                ctx.next();
                 return;
             }
             long declared;
