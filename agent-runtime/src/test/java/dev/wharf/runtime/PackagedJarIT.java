@@ -20,16 +20,16 @@ import org.junit.jupiter.api.io.TempDir;
 class PackagedJarIT {
 
     /**
-     * The target is about a second; the bound leaves room for a loaded build machine while still
-     * catching a startup that regressed by whole seconds.
+     * A daemon that has not answered by then has hung. How fast it starts is the benchmarks' business
+     * (sandbox create-to-exec in docs/BENCHMARKS.md), never a timed assertion on a shared build machine.
      */
-    private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(3);
+    private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(60);
 
     @TempDir
     Path workspace;
 
     @Test
-    void theShadedJarStartsQuicklyAndServes() throws Exception {
+    void theShadedJarStartsAndServes() throws Exception {
         Path jar = Path.of(System.getProperty("agent-runtime.jar", "target/agent-runtime.jar"));
         assertTrue(Files.isRegularFile(jar), "no jar at " + jar.toAbsolutePath());
         String token = UUID.randomUUID().toString();
@@ -43,7 +43,6 @@ class PackagedJarIT {
             System.out.println("agent-runtime.jar answered /health " + startup.toMillis() + " ms after launch");
 
             assertEquals(200, health.statusCode());
-            assertTrue(startup.compareTo(HEALTHY_WITHIN) < 0, "took " + startup);
             Map<String, Object> version = daemon.client().get("/health").ok().json();
             assertTrue(((String) version.get("version")).matches("\\d+\\.\\d+\\.\\d+.*"), version.toString());
             assertEquals("42\n", daemon.client().exec(Map.of("command", "echo $((6 * 7))")).ok().get("stdout"));

@@ -2,10 +2,10 @@ package dev.wharf.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
-import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -16,6 +16,12 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 /** Turns every failure into the contract's error envelope. Nothing else writes error bodies for JAX-RS. */
 public class ApiExceptionMappers {
     private static final Logger LOG = Logger.getLogger(ApiExceptionMappers.class);
+
+    private final ResourceMethods resourceMethods;
+
+    public ApiExceptionMappers(ResourceMethods resourceMethods) {
+        this.resourceMethods = resourceMethods;
+    }
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
@@ -46,15 +52,18 @@ public class ApiExceptionMappers {
         return respond(ApiStatus.INVALID_ARGUMENT, "the request body is not valid JSON");
     }
 
+    /**
+     * A route RESTEasy did not match may still be a known path asked with a wrong method: where one resource's path
+     * lies under another's (a tenant's budget under the tenants), RESTEasy reports it as not found. Such a path
+     * answers 405 like any other.
+     */
     @ServerExceptionMapper
-    public Response notFound(NotFoundException e) {
+    public Response notFound(NotFoundException e, HttpServerRequest request, UriInfo uri) {
+        String allowed = resourceMethods.allowed(uri.getRequestUri().getRawPath());
+        if (!allowed.isEmpty() && !java.util.Arrays.asList(allowed.split(", ")).contains(request.method().name())) {
+            return notAllowed(new NotAllowedException("wrong method"), request, uri);
+        }
         return respond(ApiStatus.NOT_FOUND, "No such resource or route");
-    }
-
-    private final ResourceMethods resourceMethods;
-
-    public ApiExceptionMappers(ResourceMethods resourceMethods) {
-        this.resourceMethods = resourceMethods;
     }
 
     /** 405 with the methods the path takes in {@code Allow}; see {@link MethodNotAllowed} for the status name. */

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -265,6 +266,58 @@ class ApiInputSweepTest {
         cases.add(new Case("stream after a NUL event id", "GET", "/v1/interactions/int_" + "a".repeat(26)
                 + "?stream=true&last_event_id=%00", false, null, 400));
         return dynamic(cases);
+    }
+
+    /** Every route with the methods it takes; any other method on it must be a 405 naming them in Allow. */
+    private static final Map<String, Set<String>> ROUTE_METHODS = Map.ofEntries(
+            Map.entry("/v1/interactions", Set.of("GET", "POST")),
+            Map.entry("/v1beta/interactions/int_" + "a".repeat(26), Set.of("GET", "DELETE")),
+            Map.entry("/v1/interactions/int_" + "a".repeat(26) + "/cancel", Set.of("POST")),
+            Map.entry("/v1/environments", Set.of("GET", "POST")),
+            // POST on an environment path is its custom methods (":exec").
+            Map.entry("/v1/environments/" + ENV, Set.of("GET", "DELETE", "POST")),
+            Map.entry("/v1/environments/" + ENV + "/files", Set.of("GET")),
+            Map.entry("/v1/environments/" + ENV + "/files/out/a.txt", Set.of("GET")),
+            Map.entry("/upload/v1/environments/" + ENV + "/files/a.txt", Set.of("PUT", "POST")),
+            Map.entry("/v1/agents", Set.of("GET", "POST")),
+            Map.entry("/v1/agents/some-agent", Set.of("GET", "DELETE")),
+            Map.entry("/v1/webhooks", Set.of("GET", "POST")),
+            Map.entry("/v1/webhooks/" + WHK, Set.of("GET", "PATCH", "DELETE")),
+            Map.entry("/v1/webhooks/" + WHK + "/deliveries", Set.of("GET")),
+            Map.entry("/v1/usage", Set.of("GET")),
+            Map.entry("/v1/budget", Set.of("GET")),
+            Map.entry("/admin/v1/tenants", Set.of("GET", "POST")),
+            Map.entry("/admin/v1/tenants/default", Set.of("GET", "PATCH")),
+            Map.entry("/admin/v1/tenants/default/keys", Set.of("GET", "POST")),
+            Map.entry("/admin/v1/tenants/default/keys/key_" + "a".repeat(26), Set.of("DELETE")),
+            Map.entry("/admin/v1/tenants/default/budget", Set.of("GET", "PUT")),
+            Map.entry("/admin/v1/usage", Set.of("GET")),
+            Map.entry("/q/health/ready", Set.of("GET")),
+            Map.entry("/q/metrics", Set.of("GET")));
+
+    @TestFactory
+    Stream<DynamicTest> wrongMethodsAre405WithAllowOnEveryRoute() {
+        List<DynamicTest> tests = new ArrayList<>();
+        ROUTE_METHODS.forEach((path, allowed) -> {
+            for (String method : List.of("GET", "POST", "PUT", "PATCH", "DELETE", "TRACE")) {
+                if (allowed.contains(method)) {
+                    continue;
+                }
+                tests.add(DynamicTest.dynamicTest(method + " " + path, () -> {
+                    HttpResponse<byte[]> response = send(method, path, path.startsWith("/admin"),
+                            method.equals("GET") || method.equals("DELETE") || method.equals("TRACE") ? null
+                                    : utf8("{}"), false);
+                    assertEquals(405, response.statusCode(), () -> method + " " + path + ": "
+                            + new String(response.body(), StandardCharsets.UTF_8));
+                    Set<String> allow = Set.of(response.headers().firstValue("Allow").orElse("")
+                            .replace(" ", "").split(","));
+                    assertTrue(allow.containsAll(allowed), () -> method + " " + path + ": Allow " + allow);
+                    assertFalse(allow.contains(method), () -> method + " " + path + ": Allow " + allow);
+                    assertRefusal(method + " " + path, response, 405);
+                }));
+            }
+        });
+        return tests.stream();
     }
 
     /**
