@@ -51,6 +51,9 @@ public class HttpEdge {
     private static final String ACCEPT_GUARD = "wharf-accept-guard";
     private static final Pattern PLATFORM_ENDPOINT = Pattern.compile("^/q/(?:health|metrics|openapi)(?:[/.?].*)?$");
     private static final String PLATFORM_METHODS = "GET, HEAD";
+    /** How long (attempts x retry) the server's port may take to be published after it started: 10 s. */
+    private static final int INSTALL_ATTEMPTS = 100;
+    private static final long INSTALL_RETRY_MILLIS = 100;
 
     private final HttpEdgeConfig config;
     private final Vertx vertx;
@@ -73,11 +76,11 @@ public class HttpEdge {
     }
 
     void started(@Observes StartupEvent event) {
-        install(false);
+        install(0);
     }
 
     void httpStarted(@ObservesAsync HttpServerStart event) {
-        install(true);
+        install(1);
     }
 
     /** Tracks the request on its connection and keeps the platform endpoints to GET and HEAD. */
@@ -103,7 +106,12 @@ public class HttpEdge {
         return null;
     }
 
-    private synchronized void install(boolean required) {
+    /**
+     * Finds the API's server channel and guards it. The first try (at start-up) may come before the server is
+     * bound; after the server reports it started, a random port (tests) may still be unpublished for a moment, so
+     * it tries again for a while before it gives up and stops the application.
+     */
+    private synchronized void install(int attempt) {
         if (installed) {
             return;
         }
@@ -112,16 +120,20 @@ public class HttpEdge {
             Channel server = null;
             Map<ServerID, HttpServerImpl> servers = ((VertxInternal) vertx).sharedHttpServers();
             for (Map.Entry<ServerID, HttpServerImpl> entry : servers.entrySet()) {
-                if (entry.getValue().actualPort() == port) {
+                if (port != 0 && entry.getValue().actualPort() == port) {
                     server = boundChannel(entry.getValue());
                 }
             }
             if (server == null) {
-                if (required) {
-                    throw new IllegalStateException("no Vert.x HTTP server is bound to port " + port + " among "
-                            + servers.keySet() + " " + servers.values().stream().map(HttpServerImpl::actualPort).toList());
+                if (attempt == 0) {
+                    return;
                 }
-                return;
+                if (attempt < INSTALL_ATTEMPTS) {
+                    vertx.setTimer(INSTALL_RETRY_MILLIS, id -> install(attempt + 1));
+                    return;
+                }
+                throw new IllegalStateException("no Vert.x HTTP server is bound to port " + port + " among "
+                        + servers.keySet() + " " + servers.values().stream().map(HttpServerImpl::actualPort).toList());
             }
             server.pipeline().addFirst(ACCEPT_GUARD, new AcceptGuard());
             installed = true;
