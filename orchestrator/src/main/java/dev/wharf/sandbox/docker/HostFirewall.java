@@ -53,11 +53,27 @@ public class HostFirewall {
     /** Shared by every Wharf process on the host, whatever its deployment. */
     private static final Path LOCK = Path.of(System.getProperty("java.io.tmpdir"), "wharf-host-firewall.lock");
 
+    /** Where Debian puts iptables; a non-root PATH often lacks them, and auto must not turn the firewall off for it. */
+    private static final List<String> SBIN = List.of("/usr/sbin", "/sbin");
+
     private final SandboxConfig config;
+    private final String command;
     private volatile Installed installed;
 
     public HostFirewall(SandboxConfig config) {
         this.config = config;
+        this.command = resolve(config.firewallCommand());
+    }
+
+    private static String resolve(String name) {
+        if (name.contains("/")) {
+            return name;
+        }
+        List<String> directories = new ArrayList<>(
+                Arrays.asList(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)));
+        directories.addAll(SBIN);
+        return directories.stream().filter(d -> !d.isEmpty()).map(d -> Path.of(d, name))
+                .filter(java.nio.file.Files::isExecutable).map(Path::toString).findFirst().orElse(name);
     }
 
     /** What this process installed: the bridge it guards and the gateway address its ports are open on. */
@@ -146,7 +162,7 @@ public class HostFirewall {
                 restore.append("-I INPUT 1 -i ").append(bridge).append(" -j ").append(networkChain).append('\n');
             }
             restore.append("COMMIT\n");
-            run(restore.toString(), config.firewallCommand() + "-restore", "-w", String.valueOf(XTABLES_WAIT_SECONDS),
+            run(restore.toString(), command + "-restore", "-w", String.valueOf(XTABLES_WAIT_SECONDS),
                     "--noflush");
         });
         installed = new Installed(bridge, gateway, networkChain, ownChain);
@@ -203,14 +219,14 @@ public class HostFirewall {
     }
 
     private String iptables(String... args) {
-        List<String> command = new ArrayList<>(List.of("-w", String.valueOf(XTABLES_WAIT_SECONDS)));
-        command.addAll(List.of(args));
-        return run(null, config.firewallCommand(), command.toArray(String[]::new));
+        List<String> arguments = new ArrayList<>(List.of("-w", String.valueOf(XTABLES_WAIT_SECONDS)));
+        arguments.addAll(List.of(args));
+        return run(null, command, arguments.toArray(String[]::new));
     }
 
     private boolean commandExists() {
         try {
-            run(null, config.firewallCommand(), "--version");
+            run(null, command, "--version");
             return true;
         } catch (CommandMissing e) {
             return false;
