@@ -56,8 +56,8 @@ public class SandboxStartup {
             return;
         }
         if (gatewayAddress != null) {
-            // Before the model gateway listens and before any sandbox starts (both come after this observer).
-            // A FirewallException ends the start with its message.
+            // Before the model gateway listens (it observes start after this). Synchronous on purpose: a
+            // FirewallException ends the start with its message rather than run sandboxes unfenced.
             String gateway = gatewayAddress;
             String bridge = addresses.bridge();
             blocking.run(() -> firewall.install(bridge, gateway)).await().atMost(FIREWALL_WAIT);
