@@ -3,6 +3,7 @@ package dev.wharf.sandbox;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** How sandboxes are created and hardened. Every property has a default fit for one Docker host. */
@@ -63,6 +64,31 @@ public interface SandboxConfig {
     /** Timeout for plain requests to the in-sandbox daemon (metadata, health). */
     @WithDefault("10s")
     Duration daemonRequestTimeout();
+
+    /**
+     * The host firewall for the sandbox network (docker.HostFirewall): auto is on wherever the iptables command
+     * exists; on makes start fail without it (or without permission to use it); off leaves host ports reachable.
+     */
+    @WithDefault("auto")
+    FirewallMode firewall();
+
+    /** Host ports sandboxes may reach at the network's gateway address (TCP); every other packet is refused. */
+    @WithDefault("${wharf.interactions.gateway-port:7071}")
+    List<Integer> firewallPorts();
+
+    /** The iptables command; it must use the backend (nft or legacy) the Docker engine uses. */
+    @WithDefault("iptables")
+    String firewallCommand();
+
+    /** Whether Wharf installs its host firewall. */
+    enum FirewallMode {
+        /** On where the iptables command exists, off (with a warning) where it does not. */
+        AUTO,
+        /** Required: the control plane does not start without it. */
+        ON,
+        /** Not installed: whatever else listens on the host is reachable from sandboxes at the gateway address. */
+        OFF
+    }
 
     /** Address the control plane uses to reach sandboxes; empty means the container's IP on the sandbox network. */
     Optional<String> addressOverride();

@@ -2,37 +2,51 @@ package dev.wharf.sandbox;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
+import dev.wharf.platform.BlockingCalls;
+import dev.wharf.sandbox.docker.HostFirewall;
 import dev.wharf.sandbox.docker.SandboxNetwork;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jboss.logging.Logger;
 
 /**
- * Prepares the engine at start: the sandbox network exists, and the expected image is present. A missing
- * engine or image does not stop the control plane; readiness reports it until it is fixed.
+ * Prepares the engine at start: the sandbox network exists, the host firewall fences it, and the expected image
+ * is present. A missing engine or image does not stop the control plane; readiness reports it until it is fixed. A
+ * firewall that is required but cannot be installed does stop it: sandboxes would run with the host open to them.
  */
 @ApplicationScoped
 public class SandboxStartup {
     private static final Logger LOG = Logger.getLogger(SandboxStartup.class);
 
+    /** Bounds the wait for the firewall's iptables calls (each is bounded itself; this is the backstop). */
+    private static final Duration FIREWALL_WAIT = Duration.ofSeconds(60);
+
     private final SandboxNetwork network;
+    private final HostFirewall firewall;
+    private final BlockingCalls blocking;
     private final DockerClient docker;
     private final SandboxConfig config;
     private final List<Cidr> sandboxSubnets = new CopyOnWriteArrayList<>();
     private volatile String gatewayAddress;
 
-    public SandboxStartup(SandboxNetwork network, DockerClient docker, SandboxConfig config) {
+    public SandboxStartup(SandboxNetwork network, HostFirewall firewall, BlockingCalls blocking, DockerClient docker,
+                          SandboxConfig config) {
         this.network = network;
+        this.firewall = firewall;
+        this.blocking = blocking;
         this.docker = docker;
         this.config = config;
     }
 
     void onStart(@Observes StartupEvent event) {
+        SandboxNetwork.Addresses addresses;
         try {
-            SandboxNetwork.Addresses addresses = network.ensure();
+            addresses = network.ensure();
             addresses.subnets().stream().map(Cidr::parse).forEach(sandboxSubnets::add);
             gatewayAddress = addresses.gateways().isEmpty() ? null : addresses.gateways().get(0);
             LOG.infof("sandbox network %s: %s, host reachable from sandboxes at %s", config.network(),
@@ -41,11 +55,32 @@ public class SandboxStartup {
             LOG.errorf("Docker engine not usable at %s: %s", config.dockerHost(), e.getMessage());
             return;
         }
+        if (gatewayAddress != null) {
+            // Before the model gateway listens (it observes start after this). Synchronous on purpose: a
+            // FirewallException ends the start with its message rather than run sandboxes unfenced.
+            String gateway = gatewayAddress;
+            String bridge = addresses.bridge();
+            blocking.run(() -> firewall.install(bridge, gateway)).await().atMost(FIREWALL_WAIT);
+        }
         try {
             docker.inspectImageCmd(config.image()).exec();
             LOG.infof("sandbox image %s present", config.image());
         } catch (NotFoundException e) {
             LOG.errorf("sandbox image %s is missing: build it with ./wharf image", config.image());
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (firewall.installed() == null) {
+            return;
+        }
+        try {
+            blocking.run(() -> {
+                firewall.remove(network.hasContainers());
+                return null;
+            }).await().atMost(FIREWALL_WAIT);
+        } catch (RuntimeException e) {
+            LOG.warnf("host firewall not removed (the next start replaces it): %s", e.getMessage());
         }
     }
 

@@ -10,6 +10,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
+import dev.wharf.sandbox.SandboxConfig;
 import dev.wharf.support.Api;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -32,6 +33,9 @@ class SandboxHardeningTest {
 
     @Inject
     DockerClient docker;
+
+    @Inject
+    SandboxConfig config;
 
     String id;
     InspectContainerResponse container;
@@ -66,8 +70,8 @@ class SandboxHardeningTest {
         assertEquals(512L, host.getPidsLimit());
         assertTrue(host.getRestartPolicy() == null || host.getRestartPolicy().getName() == null
                 || host.getRestartPolicy().getName().isEmpty() || "no".equals(host.getRestartPolicy().getName()));
-        assertEquals("wharf-sandboxes", host.getNetworkMode());
-        assertTrue(docker.inspectNetworkCmd().withNetworkId("wharf-sandboxes").exec().getInternal(),
+        assertEquals(config.network(), host.getNetworkMode());
+        assertTrue(docker.inspectNetworkCmd().withNetworkId(config.network()).exec().getInternal(),
                 "the sandbox network has no route out");
     }
 

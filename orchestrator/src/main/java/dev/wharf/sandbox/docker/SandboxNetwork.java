@@ -16,6 +16,7 @@ import java.util.Optional;
 @ApplicationScoped
 public class SandboxNetwork {
     private static final String ICC_OPTION = "com.docker.network.bridge.enable_icc";
+    private static final String BRIDGE_NAME_OPTION = "com.docker.network.bridge.name";
 
     private final DockerClient docker;
     private final SandboxConfig config;
@@ -25,8 +26,11 @@ public class SandboxNetwork {
         this.config = config;
     }
 
-    /** The network's address ranges (CIDR) and the host's address on it (the gateway sandboxes can reach). */
-    public record Addresses(List<String> subnets, List<String> gateways) {
+    /**
+     * The network's address ranges (CIDR), the host's address on it (the gateway sandboxes can reach) and the host's
+     * bridge interface, where packets from sandboxes enter the host.
+     */
+    public record Addresses(List<String> subnets, List<String> gateways, String bridge) {
     }
 
     /** Creates the network if absent and returns its addresses. */
@@ -41,12 +45,22 @@ public class SandboxNetwork {
                     .exec();
             return find().orElseThrow();
         });
+        // Docker names the interface br-<first 12 characters of the id> unless the network sets a name itself.
+        String bridge = Optional.ofNullable(network.getOptions()).map(options -> options.get(BRIDGE_NAME_OPTION))
+                .filter(name -> !name.isBlank()).orElse("br-" + network.getId().substring(0, 12));
         if (network.getIpam() == null || network.getIpam().getConfig() == null) {
-            return new Addresses(List.of(), List.of());
+            return new Addresses(List.of(), List.of(), bridge);
         }
         List<Network.Ipam.Config> configs = network.getIpam().getConfig();
         return new Addresses(configs.stream().map(Network.Ipam.Config::getSubnet).toList(),
-                configs.stream().map(Network.Ipam.Config::getGateway).filter(g -> g != null && !g.isEmpty()).toList());
+                configs.stream().map(Network.Ipam.Config::getGateway).filter(g -> g != null && !g.isEmpty()).toList(),
+                bridge);
+    }
+
+    /** True while any container (this deployment's or not) is attached to the network. */
+    public boolean hasContainers() {
+        return find().map(n -> docker.inspectNetworkCmd().withNetworkId(n.getId()).exec())
+                .map(n -> n.getContainers() != null && !n.getContainers().isEmpty()).orElse(false);
     }
 
     private Optional<Network> find() {
