@@ -34,7 +34,7 @@ public class Authenticator {
     private static final int ROUTE_ORDER = -900;
     private static final Pattern ADMIN_PATH = Pattern.compile("^(?:.*?)/admin/v1(?:/.*)?$");
     private static final Pattern API_PATH = Pattern.compile("^(?:.*?)/(?:upload/)?(?:v1|v1beta)(?:/.*)?$");
-    /** Quarkus' Prometheus route ({@code quarkus.micrometer.export.prometheus.path}); repeated slashes are folded first. */
+    /** Quarkus' Prometheus route (quarkus.micrometer.export.prometheus.path); the router folds repeated slashes. */
     private static final String METRICS_PATH = "/q/metrics";
     private static final String KEY_HEADER = "x-goog-api-key";
     private static final String BEARER = "bearer ";

@@ -60,7 +60,7 @@ public interface SandboxConfig {
     @WithDefault("10m")
     String logMaxSize();
 
-    /** How many container log files (the live one and rotated, compressed ones) a sandbox keeps; older ones are dropped. */
+    /** How many container log files (the live one and rotated, compressed ones) a sandbox keeps; older are dropped. */
     @WithDefault("3")
     int logMaxFiles();
 

@@ -74,22 +74,30 @@ class MetricsAccessTest {
     void pathSpellingsDoNotBypassTheKey() throws Exception {
         for (String path : List.of("/q/metrics/", "/q//metrics", "//q/metrics", "/q/./metrics", "/x/../q/metrics",
                 "/q/%6Detrics", "/%71/metrics", "/q/metrics?x=1", "/q/metrics;x", "/v1/../q/metrics")) {
-            String answer = rawGet(path);
+            String answer = rawGet(path, null);
             assertFalse(answer.startsWith("HTTP/1.1 200"), path + " answered " + head(answer));
             assertFalse(answer.contains(A_METRIC), path + " leaked metrics");
         }
-        for (String path : List.of("/x/../admin/v1/tenants", "/admin/%761/tenants", "/%61dmin/v1/tenants")) {
-            String answer = rawGet(path);
-            assertFalse(answer.startsWith("HTTP/1.1 200"), path + " answered " + head(answer));
+        // Nor do they turn a tenant's key into the admin key.
+        for (String path : List.of("/x/../admin/v1/tenants", "/admin/%761/tenants", "/%61dmin/v1/tenants",
+                "/admin//v1/tenants", "//admin/v1/tenants", "/v1/../admin/v1/tenants")) {
+            for (String key : new String[] {null, TestTenants.DEFAULT_KEY}) {
+                String answer = rawGet(path, key);
+                assertFalse(answer.startsWith("HTTP/1.1 200"), path + " with key " + key + " answered " + head(answer));
+            }
         }
-        assertTrue(rawGet("/q/metrics").startsWith("HTTP/1.1 401"), "the plain path is refused too");
+        String tenantOnMetrics = rawGet("/q//metrics", TestTenants.DEFAULT_KEY);
+        assertTrue(tenantOnMetrics.startsWith("HTTP/1.1 401"), head(tenantOnMetrics));
+        assertTrue(rawGet("/q/metrics", null).startsWith("HTTP/1.1 401"), "the plain path is refused too");
     }
 
-    private String rawGet(String path) throws Exception {
+    private String rawGet(String path, String key) throws Exception {
+        String keyHeader = key == null ? "" : TestTenants.KEY_HEADER + ": " + key + "\r\n";
         try (Socket socket = new Socket(application.getHost(), application.getPort())) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            String request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n" + keyHeader
+                    + "Connection: close\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
