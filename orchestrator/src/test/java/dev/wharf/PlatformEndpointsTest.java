@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.wharf.environment.EnvironmentReconciler;
 import dev.wharf.support.Api;
+import dev.wharf.support.Tenants;
 import dev.wharf.support.TestTenants;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -94,7 +95,7 @@ class PlatformEndpointsTest {
     void metricsExposeSandboxCountsAndCreateLatency() throws Throwable {
         String id = Api.createEnvironment();
         VertxContextSupport.subscribeAndAwait(() -> reconciler.reconcileOnce());
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = Tenants.admin().get("/q/metrics").then().statusCode(200).extract().asString();
         org.junit.jupiter.api.Assertions.assertTrue(metrics.contains("wharf_sandbox_create_seconds_count{outcome=\"success\""), "create latency");
         org.junit.jupiter.api.Assertions.assertTrue(metrics.contains("wharf_sandbox_create_seconds_bucket"), "histogram for percentiles");
         org.junit.jupiter.api.Assertions.assertTrue(metrics.contains("wharf_environments{status=\"active\"}"), "environments by status");

@@ -19,8 +19,13 @@ import org.jboss.logging.Logger;
  * Every request to the API is authenticated before routing. Public API paths ({@code /v1}, {@code /v1beta},
  * {@code /upload/...}) need a tenant's API key, in the contract's three places: the {@code x-goog-api-key}
  * header, {@code Authorization: Bearer}, or {@code ?key=}. The admin API ({@code /admin/v1}) needs the admin key
- * from configuration and is closed without one. Health, metrics and the OpenAPI document ({@code /q/}) are open:
- * they carry no tenant data.
+ * from configuration and is closed without one, and so are the Prometheus metrics ({@code /q/metrics}): they name
+ * tenants and their costs. Health and the OpenAPI document ({@code /q/health}, {@code /q/openapi}) are open: they
+ * carry no tenant data.
+ *
+ * <p>Paths are classified as the router will match them ({@link RoutingContext#normalizedPath()}: dot segments
+ * removed, unreserved escapes decoded), so {@code /x/../q/metrics} or {@code /q/%6Detrics} cannot reach a route
+ * this filter took for another one.
  */
 @ApplicationScoped
 public class Authenticator {
@@ -29,6 +34,8 @@ public class Authenticator {
     private static final int ROUTE_ORDER = -900;
     private static final Pattern ADMIN_PATH = Pattern.compile("^(?:.*?)/admin/v1(?:/.*)?$");
     private static final Pattern API_PATH = Pattern.compile("^(?:.*?)/(?:upload/)?(?:v1|v1beta)(?:/.*)?$");
+    /** Quarkus' Prometheus route (quarkus.micrometer.export.prometheus.path); the router folds repeated slashes. */
+    private static final String METRICS_PATH = "/q/metrics";
     private static final String KEY_HEADER = "x-goog-api-key";
     private static final String BEARER = "bearer ";
     /** A key's last use is written at most this often, so a busy key does not cost a write per request. */
@@ -49,8 +56,10 @@ public class Authenticator {
     }
 
     private void authenticate(RoutingContext ctx) {
-        String path = ctx.request().path();
-        if (path.startsWith("/q/")) {
+        String path = ctx.normalizedPath();
+        if (path.replaceAll("/{2,}", "/").startsWith(METRICS_PATH)) {
+            admin(ctx);
+        } else if (path.startsWith("/q/")) {
             ctx.next();
         } else if (ADMIN_PATH.matcher(path).matches()) {
             admin(ctx);
@@ -64,14 +73,14 @@ public class Authenticator {
     private void admin(RoutingContext ctx) {
         String configured = config.adminKey().filter(key -> !key.isBlank()).orElse(null);
         if (configured == null) {
-            refuse(ctx, ApiStatus.PERMISSION_DENIED,
-                    "the admin API is disabled: start Wharf with WHARF_ADMIN_KEY set to enable it");
+            refuse(ctx, ApiStatus.PERMISSION_DENIED, "the admin API and metrics are disabled: start Wharf with"
+                    + " WHARF_ADMIN_KEY set to enable them");
             return;
         }
         String presented = presentedKey(ctx.request());
         if (presented == null) {
-            refuse(ctx, ApiStatus.UNAUTHENTICATED, "the admin API needs the admin key (x-goog-api-key header,"
-                    + " Authorization: Bearer, or ?key=)");
+            refuse(ctx, ApiStatus.UNAUTHENTICATED, "the admin API and metrics need the admin key (x-goog-api-key"
+                    + " header, Authorization: Bearer, or ?key=)");
         } else if (!ApiKeySecrets.sameSecret(presented, configured)) {
             refuse(ctx, ApiStatus.UNAUTHENTICATED, "that is not the admin key");
         } else {

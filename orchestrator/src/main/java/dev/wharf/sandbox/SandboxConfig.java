@@ -53,6 +53,18 @@ public interface SandboxConfig {
     @WithDefault("64m")
     String homeSize();
 
+    /**
+     * Size at which a sandbox's container log (its daemon's stdout and stderr, and whatever code in the sandbox
+     * writes there) is rotated, Docker's {@code local} driver syntax (k/m/g). The log never grows past
+     * {@code log-max-size} times {@code log-max-files} on the host's disk.
+     */
+    @WithDefault("10m")
+    String logMaxSize();
+
+    /** How many container log files (the live one and rotated, compressed ones) a sandbox keeps; older are dropped. */
+    @WithDefault("3")
+    int logMaxFiles();
+
     /** Port the in-sandbox daemon (agent-runtime) listens on. */
     @WithDefault("7070")
     int daemonPort();

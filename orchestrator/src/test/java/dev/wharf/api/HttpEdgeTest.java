@@ -301,7 +301,9 @@ class HttpEdgeTest {
             String answer = readAll(socket.getInputStream());
             assertTrue(answer.startsWith("HTTP/1.1 405"), "TRACE answered: " + answer);
         }
+        // With the admin key, so the method is what is refused (without one, the missing key is, first).
         HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(app.toURI().resolve("/q/metrics"))
+                .header(TestTenants.KEY_HEADER, TestTenants.ADMIN_KEY)
                 .method("DELETE", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(405, metrics.statusCode());
 

@@ -120,7 +120,7 @@ class BudgetTest {
                 .body("exhausted", equalTo(true))
                 .body("thresholds", equalTo(List.of(50, 80, 100)))
                 .body("alerts.threshold", equalTo(List.of(50, 80, 100)));
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = Tenants.admin().get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("wharf_budget_thresholds_reached_total{budget=\"tokens\",tenant=\"" + tenant.id()
                 + "\",threshold=\"100\"} 1.0"), "threshold metric");
         assertTrue(metrics.contains("wharf_usage_tokens_total{kind=\"input\",model=\"openai/budgeted\",tenant=\""

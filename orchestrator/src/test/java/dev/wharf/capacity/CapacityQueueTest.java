@@ -19,6 +19,7 @@ import dev.wharf.metering.PriceBook;
 import dev.wharf.support.Api;
 import dev.wharf.support.ScriptedModel;
 import dev.wharf.support.SseEvents;
+import dev.wharf.support.Tenants;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -244,7 +245,7 @@ class CapacityQueueTest {
 
     /** One sample from /q/metrics, by name and tier. */
     private static double metric(String name, String tier) {
-        String body = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String body = Tenants.admin().get("/q/metrics").then().statusCode(200).extract().asString();
         Pattern line = Pattern.compile("(?m)^" + name + "\\{[^}]*tier=\"" + tier + "\"[^}]*\\} (\\S+)$");
         Matcher sample = line.matcher(body);
         if (!sample.find()) {

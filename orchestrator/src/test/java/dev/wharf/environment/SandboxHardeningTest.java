@@ -11,6 +11,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import dev.wharf.sandbox.SandboxConfig;
+import com.github.dockerjava.api.model.LogConfig;
 import dev.wharf.support.Api;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -71,6 +72,9 @@ class SandboxHardeningTest {
         assertTrue(host.getRestartPolicy() == null || host.getRestartPolicy().getName() == null
                 || host.getRestartPolicy().getName().isEmpty() || "no".equals(host.getRestartPolicy().getName()));
         assertEquals(config.network(), host.getNetworkMode());
+        // The container log is capped on the host's disk: 10 MiB per file, three files (wharf.sandbox.log-*).
+        assertEquals(LogConfig.LoggingType.LOCAL, host.getLogConfig().getType(), "capped local log driver");
+        assertEquals(Map.of("max-size", "10485760", "max-file", "3"), host.getLogConfig().getConfig());
         assertTrue(docker.inspectNetworkCmd().withNetworkId(config.network()).exec().getInternal(),
                 "the sandbox network has no route out");
     }

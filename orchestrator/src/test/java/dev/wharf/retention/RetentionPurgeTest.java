@@ -204,7 +204,7 @@ class RetentionPurgeTest {
         assertEquals(eventsBefore + first.interactionEvents(), purged("interaction_event"));
         assertEquals(deliveriesBefore + first.webhookDeliveries(), purged("webhook_delivery"));
         assertEquals(environmentsBefore + first.environments(), purged("environment"));
-        given().get("/q/metrics").then().statusCode(200)
+        Tenants.admin().get("/q/metrics").then().statusCode(200)
                 .body(containsString("wharf_retention_purged_total{kind=\"environment\"}"));
 
         // Day 5.5: now the brief tenant's day-3 things and the patient tenant's day-0 things are past retention.

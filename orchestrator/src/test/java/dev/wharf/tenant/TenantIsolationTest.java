@@ -40,7 +40,7 @@ class TenantIsolationTest {
         given().noFilters().header("Authorization", "Bearer " + TestTenants.DEFAULT_KEY).get("/v1/environments")
                 .then().statusCode(200);
         given().noFilters().queryParam("key", TestTenants.DEFAULT_KEY).get("/v1beta/agents").then().statusCode(200);
-        // Health and metrics stay open for probes and scrapers.
+        // Health stays open for probes (metrics need the admin key: MetricsAccessTest).
         given().noFilters().get("/q/health/live").then().statusCode(200);
     }
 

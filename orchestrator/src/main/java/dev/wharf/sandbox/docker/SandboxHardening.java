@@ -2,6 +2,7 @@ package dev.wharf.sandbox.docker;
 
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.RestartPolicy;
@@ -47,6 +48,14 @@ public final class SandboxHardening {
                 .withPidsLimit(config.pidsLimit())
                 .withNetworkMode(config.network())
                 .withIpcMode("private")
+                // Docker's local driver: size-capped, rotating, compressed files that docker logs still reads (an
+                // operator diagnosing a daemon that would not start needs its stderr). Not the engine's default
+                // json-file, which has no cap unless the host's daemon.json sets one: code in a sandbox writing to
+                // the container's stdout (/proc/1/fd/1) could otherwise fill the host's disk. Sizes go as bytes, so
+                // Docker reads exactly what ByteSize read.
+                .withLogConfig(new LogConfig(LogConfig.LoggingType.LOCAL, Map.of(
+                        "max-size", Long.toString(ByteSize.parse(config.logMaxSize())),
+                        "max-file", Integer.toString(config.logMaxFiles()))))
                 .withRestartPolicy(RestartPolicy.noRestart());
     }
 }
