@@ -22,6 +22,8 @@ import dev.wharf.support.ScriptedModel;
 import dev.wharf.support.Tenants;
 import dev.wharf.support.TestTenants;
 import dev.wharf.tenant.Tenant;
+import dev.wharf.tenant.TenantService;
+import io.quarkus.vertx.VertxContextSupport;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -51,6 +53,10 @@ class TenantDeleteTest {
     Pool pool;
     @Inject
     EndedInteractions ended;
+    @Inject
+    TenantService tenants;
+    @Inject
+    TenantDeletion deletion;
 
     @BeforeEach
     void script() {
@@ -137,6 +143,39 @@ class TenantDeleteTest {
         Api.assertError(Tenants.admin().delete("/admin/v1/tenants/Not%20An%20Id").then(), 404, "NOT_FOUND");
         Api.assertError(io.restassured.RestAssured.given().delete("/admin/v1/tenants/no-such-tenant").then(),
                 401, "UNAUTHENTICATED");
+    }
+
+    @Test
+    void aDeletionInterruptedAfterItsFirstStepIsFinishedByTheSweepAndByDeletingAgain() throws Throwable {
+        Tenants.Created crashed = Tenants.create("crashed");
+        Tenants.Created retried = Tenants.create("retried");
+        String crashedEnvironment = environmentWithFile(crashed);
+        String retriedEnvironment = environmentWithFile(retried);
+
+        // Only the first, committed step ran (as if the control plane died right after it).
+        for (Tenants.Created tenant : List.of(crashed, retried)) {
+            assertTrue(VertxContextSupport.subscribeAndAwait(() -> tenants.beginDeletion(tenant.id())));
+            Api.assertError(tenant.as().get("/v1/environments").then(), 401, "UNAUTHENTICATED");
+            Api.assertError(Tenants.admin().get("/admin/v1/tenants/" + tenant.id()).then(), 404, "NOT_FOUND");
+        }
+        assertEquals(1, containers(crashedEnvironment), "nothing was cleaned up yet");
+
+        // Deleting again finishes the job rather than answering 404; the sweep finishes the other.
+        Tenants.admin().delete("/admin/v1/tenants/" + retried.id()).then().statusCode(200);
+        assertEquals(0, containers(retriedEnvironment));
+        assertTrue(VertxContextSupport.subscribeAndAwait(() -> deletion.sweepOnce()) >= 1);
+        assertEquals(0, containers(crashedEnvironment));
+        assertThrows(NotFoundException.class, () -> docker.inspectVolumeCmd("wharf-ws-" + crashedEnvironment).exec());
+        for (Tenants.Created tenant : List.of(crashed, retried)) {
+            assertEquals(0, count("SELECT count(*) FROM environment WHERE tenant_id = $1", tenant.id()));
+            assertEquals(1, count("SELECT count(*) FROM tenant WHERE id = $1 AND state = 'deleted'", tenant.id()));
+            Api.assertError(Tenants.admin().delete("/admin/v1/tenants/" + tenant.id()).then(), 404, "NOT_FOUND");
+        }
+    }
+
+    private int containers(String environment) {
+        return docker.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of("dev.wharf.environment", environment)).exec().size();
     }
 
     private String environmentWithFile(Tenants.Created tenant) {
