@@ -111,6 +111,7 @@ class PlatformEndpointsTest {
                 .body(containsString("/v1/interactions/{id}/cancel"))
                 .body(containsString("Save a custom agent"))
                 .body(containsString("/admin/v1/tenants/{id}/keys"))
+                .body(containsString("Delete a tenant"))
                 .body(containsString("x-goog-api-key"));
     }
 }

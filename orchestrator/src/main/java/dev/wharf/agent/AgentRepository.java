@@ -53,6 +53,12 @@ public class AgentRepository {
                 });
     }
 
+    /** Deletes every saved agent of the tenant; answers how many. */
+    public Uni<Integer> deleteAllOf(String tenantId) {
+        return pool.preparedQuery("DELETE FROM agent WHERE tenant_id = $1").execute(Tuple.of(tenantId))
+                .map(rows -> rows.rowCount());
+    }
+
     public Uni<Boolean> delete(String tenantId, String id) {
         return pool.preparedQuery("DELETE FROM agent WHERE tenant_id = $1 AND id = $2").execute(Tuple.of(tenantId, id))
                 .map(rows -> rows.rowCount() == 1);

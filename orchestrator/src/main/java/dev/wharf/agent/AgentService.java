@@ -72,6 +72,11 @@ public class AgentService {
         return repository.list(tenantId, limit, afterId);
     }
 
+    /** Deletes every saved agent of a tenant being deleted; answers how many. */
+    public Uni<Integer> deleteAllOf(String tenantId) {
+        return repository.deleteAllOf(tenantId);
+    }
+
     public Uni<Void> delete(String tenantId, String id) {
         if (BuiltInAgents.isBuiltIn(id)) {
             throw ApiException.failedPrecondition("agent " + id + " is built in and cannot be deleted");

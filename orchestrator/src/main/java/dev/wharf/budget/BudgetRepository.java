@@ -35,6 +35,12 @@ public class BudgetRepository {
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(budget(rows.iterator().next())));
     }
 
+    /** Removes the tenant's budget; its fired alerts stay with the ledger until retention purges them. */
+    public Uni<Void> delete(String tenantId) {
+        return pool.preparedQuery("DELETE FROM budget WHERE tenant_id = $1").execute(Tuple.of(tenantId))
+                .replaceWithVoid();
+    }
+
     /** Replaces the tenant's budget. */
     public Uni<Void> save(Budget b) {
         return pool.preparedQuery("INSERT INTO budget (tenant_id, sandbox_minutes, tokens, cost, thresholds,"

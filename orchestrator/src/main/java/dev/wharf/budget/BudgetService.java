@@ -70,6 +70,11 @@ public class BudgetService {
      * {@code {tenant_id, sandbox_minutes, tokens, cost, currency, thresholds, stop_running, period,
      * consumed: {sandbox_minutes, tokens, cost}, exhausted, alerts: [{budget, threshold, consumed, limit, fired_at}]}}
      */
+    /** Removes the budget of a tenant being deleted: nothing is left to limit. */
+    public Uni<Void> deleteOf(String tenantId) {
+        return repository.delete(tenantId);
+    }
+
     public Uni<JsonObject> view(String tenantId) {
         return repository.find(tenantId).map(found -> found.orElse(Budget.none(tenantId)))
                 .chain(budget -> usage.currentMonth(tenantId).chain(month -> repository.alerts(tenantId, month.period())

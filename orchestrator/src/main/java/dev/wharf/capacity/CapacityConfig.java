@@ -16,8 +16,16 @@ public interface CapacityConfig {
     @WithDefault("10")
     int maxSandboxes();
 
-    /** Limit for tenants whose max_concurrent_sandboxes is null; absent means only the host capacity applies. */
+    /**
+     * Limit for tenants whose max_concurrent_sandboxes is null: each tenant's fair share of the host. Absent means
+     * half of max-sandboxes (at least 1), so no single tenant can take every slot; set it to max-sandboxes to let one.
+     */
     Optional<Integer> defaultTenantMax();
+
+    /** The limit that applies to a tenant without max_concurrent_sandboxes of its own (see defaultTenantMax). */
+    default int tenantShare() {
+        return Math.max(1, defaultTenantMax().orElse(maxSandboxes() / 2));
+    }
 
     /** Slots flex work may not take, kept free for standard and priority work that arrives later; 0 keeps none. */
     @WithDefault("0")

@@ -25,6 +25,10 @@ final class CapacitySql {
             + " WHERE i.agent IS NOT NULL AND (i.status = 'in_progress' OR (i.status = 'queued'"
             + " AND i.admitted_at IS NOT NULL))";
 
-    /** An interaction in the queue: handed over by its creator, not yet admitted, not cancelled. */
-    static final String WAITING = "status = 'queued' AND enqueued_at IS NOT NULL AND admitted_at IS NULL";
+    /**
+     * An interaction in the queue: handed over by its creator, not yet admitted, not cancelled, and of a tenant
+     * that is not being deleted (a create that raced the deletion must not start a sandbox; the deletion cancels it).
+     */
+    static final String WAITING = "status = 'queued' AND enqueued_at IS NOT NULL AND admitted_at IS NULL"
+            + " AND NOT EXISTS (SELECT 1 FROM tenant dt WHERE dt.id = tenant_id AND dt.state <> 'active')";
 }

@@ -150,10 +150,10 @@ public class QueueDispatcher {
         return waiting.stream().map(AdmissionPolicy.Candidate::tenantId).collect(Collectors.toSet());
     }
 
-    /** A tenant without a limit of its own gets the platform's default tenant limit, if one is set. */
+    /** A tenant without a limit of its own gets the platform's default share of the host. */
     private Map<String, AdmissionPolicy.Quota> withDefaults(Map<String, AdmissionPolicy.Quota> quotas,
                                                              List<AdmissionPolicy.Candidate> waiting) {
-        Integer platformDefault = config.defaultTenantMax().orElse(null);
+        Integer platformDefault = config.tenantShare();
         Map<String, AdmissionPolicy.Quota> resolved = new HashMap<>();
         for (String tenant : tenants(waiting)) {
             AdmissionPolicy.Quota own = quotas.getOrDefault(tenant, new AdmissionPolicy.Quota(null, null));

@@ -44,7 +44,7 @@ public class SandboxCapacity {
                     long tenant = ((Number) row[1]).longValue();
                     String tenantId = (String) row[2];
                     Integer limit = row[3] != null ? Integer.valueOf(((Number) row[3]).intValue())
-                            : config.defaultTenantMax().orElse(null);
+                            : Integer.valueOf(config.tenantShare());
                     if (host > config.maxSandboxes()) {
                         metrics.refused("host");
                         return Uni.createFrom().failure(new ApiException(ApiStatus.RESOURCE_EXHAUSTED,
@@ -55,8 +55,9 @@ public class SandboxCapacity {
                         metrics.refused("tenant");
                         return Uni.createFrom().failure(new ApiException(ApiStatus.RESOURCE_EXHAUSTED,
                                 "tenant " + tenantId + " already uses its limit of " + limit + " concurrent sandboxes"
-                                        + " (max_concurrent_sandboxes); delete an environment you no longer need, or"
-                                        + " retry when running work has ended"));
+                                        + " (max_concurrent_sandboxes, else the platform's fair share of the host);"
+                                        + " delete an environment you no longer need, or retry when running work"
+                                        + " has ended"));
                     }
                     return Uni.createFrom().voidItem();
                 }));

@@ -30,6 +30,12 @@ public class EnvironmentRepository implements PanacheRepositoryBase<Environment,
                 .page(0, size + 1).list();
     }
 
+    /** The ids of all the tenant's environments, whatever their status. */
+    public Uni<List<String>> idsOf(String tenantId) {
+        return find("tenantId = :tenant order by id", Parameters.with("tenant", tenantId)).list()
+                .map(rows -> rows.stream().map(env -> env.id).toList());
+    }
+
     public Uni<Boolean> markActive(String id, String containerId, String address, Instant now, Instant expiresAt) {
         return transition(id, EnvironmentStatus.ACTIVE,
                 "containerId = :container, sandboxAddress = :address, lastAccessedAt = :now, activeSince = :now,"

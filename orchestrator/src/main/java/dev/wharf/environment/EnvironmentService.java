@@ -16,6 +16,7 @@ import dev.wharf.sandbox.SandboxSpec;
 import dev.wharf.sandbox.SandboxUnreachableException;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
@@ -398,6 +399,23 @@ public class EnvironmentService {
                 ? Uni.createFrom().item(false)
                 : Panache.withTransaction(() -> repository.markDeleting(id, clock.instant()))
                         .call(claimed -> claimed ? removeEverything(env) : Uni.createFrom().voidItem()));
+    }
+
+    /**
+     * Deletes every environment of a tenant being deleted, as {@link #purge} does one: container, workspace volume
+     * and row. One that another actor is already deleting is left to it (or to the reconciler). Answers how many
+     * this call removed.
+     */
+    public Uni<Long> purgeAllOf(String tenantId) {
+        return Panache.withSession(() -> repository.idsOf(tenantId)).chain(ids -> ids.isEmpty()
+                ? Uni.createFrom().item(0L)
+                : Multi.createFrom().iterable(ids)
+                        .onItem().transformToUniAndConcatenate(id -> purge(id)
+                                .onFailure().invoke(e -> LOG.warnf("deleting environment %s of a deleted tenant: %s",
+                                        id, e.getMessage()))
+                                .onFailure().recoverWithItem(false))
+                        .collect().asList()
+                        .map(results -> results.stream().filter(Boolean::booleanValue).count()));
     }
 
     /** Any tenant's environment, for the platform's own bookkeeping; never for answering a caller. */

@@ -158,6 +158,19 @@ public class InteractionRepository {
                 });
     }
 
+    /** The tenant's interactions that have not ended, stored or not, oldest first. */
+    public Uni<List<Interaction>> unfinished(String tenantId) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM interaction WHERE tenant_id = $1"
+                        + " AND status IN ('queued', 'in_progress') ORDER BY created_at, id")
+                .execute(Tuple.of(tenantId)).map(InteractionRepository::all);
+    }
+
+    /** Deletes every interaction of the tenant with its event log (by cascade); answers how many. */
+    public Uni<Integer> deleteAllOf(String tenantId) {
+        return pool.preparedQuery("DELETE FROM interaction WHERE tenant_id = $1").execute(Tuple.of(tenantId))
+                .map(rows -> rows.rowCount());
+    }
+
     public Uni<Boolean> delete(String id) {
         return pool.preparedQuery("DELETE FROM interaction WHERE id = $1").execute(Tuple.of(id))
                 .map(rows -> rows.rowCount() == 1);

@@ -256,15 +256,39 @@ public class InteractionService {
 
     /** Cancels running work; a finished interaction is returned as it is. */
     public Uni<JsonObject> cancel(String tenantId, String id) {
-        return find(tenantId, id).chain(interaction -> {
-            if (interaction.status().terminal()) {
-                return views.full(interaction);
-            }
-            return log.transition(id, InteractionStatus.CANCELLED, null)
-                    .call(moved -> moved && interaction.isAgent() ? agentRuns.stop(interaction)
-                            : Uni.createFrom().voidItem())
-                    .chain(() -> get(tenantId, id));
-        });
+        return find(tenantId, id).chain(interaction -> interaction.status().terminal() ? views.full(interaction)
+                : cancel(interaction).chain(() -> get(tenantId, id)));
+    }
+
+    /**
+     * Ends the interaction {@code cancelled} (a conditional transition: work that ended meanwhile keeps its
+     * outcome) and, for an agent, tells its run to stop in its sandbox.
+     */
+    private Uni<Void> cancel(Interaction interaction) {
+        return log.transition(interaction.id(), InteractionStatus.CANCELLED, null)
+                .call(moved -> moved && interaction.isAgent() ? agentRuns.stop(interaction)
+                        : Uni.createFrom().voidItem())
+                .replaceWithVoid();
+    }
+
+    /**
+     * Cancels every unfinished interaction of a tenant being deleted, as cancel does each one (stored or not:
+     * a foreground store=false run is work too); answers how many it looked at. One failing does not stop the rest.
+     */
+    public Uni<Integer> cancelAllOf(String tenantId) {
+        return repository.unfinished(tenantId).chain(unfinished -> unfinished.isEmpty()
+                ? Uni.createFrom().item(0)
+                : Multi.createFrom().iterable(unfinished)
+                        .onItem().transformToUniAndConcatenate(interaction -> cancel(interaction)
+                                .onFailure().invoke(e -> LOG.warnf("cancelling interaction %s of a deleted tenant: %s",
+                                        interaction.id(), e.getMessage()))
+                                .onFailure().recoverWithNull())
+                        .collect().asList().map(done -> unfinished.size()));
+    }
+
+    /** Deletes every interaction of a tenant being deleted, with their event logs; answers how many. */
+    public Uni<Integer> deleteAllOf(String tenantId) {
+        return repository.deleteAllOf(tenantId);
     }
 
     public Uni<Void> delete(String tenantId, String id) {

@@ -43,14 +43,17 @@ public class TenantRepository {
                 .map(rows -> rows.rowCount() == 1);
     }
 
+    /** An active tenant; a deleted one (or one being deleted) is not found. */
     public Uni<Optional<Tenant>> find(String id) {
-        return pool.preparedQuery("SELECT " + TENANT_COLUMNS + " FROM tenant t WHERE t.id = $1").execute(Tuple.of(id))
+        return pool.preparedQuery("SELECT " + TENANT_COLUMNS + " FROM tenant t WHERE t.id = $1"
+                        + " AND t.state = 'active'").execute(Tuple.of(id))
                 .map(rows -> first(rows).map(TenantRepository::tenant));
     }
 
-    /** Every tenant, in creation order (tenants are few: platform teams create them by hand). */
+    /** Every tenant that is not deleted, in creation order (tenants are few: platform teams create them by hand). */
     public Uni<List<Tenant>> list() {
-        return pool.query("SELECT " + TENANT_COLUMNS + " FROM tenant t ORDER BY t.created_at, t.id").execute()
+        return pool.query("SELECT " + TENANT_COLUMNS + " FROM tenant t WHERE t.state = 'active'"
+                        + " ORDER BY t.created_at, t.id").execute()
                 .map(rows -> {
                     List<Tenant> tenants = new ArrayList<>();
                     rows.forEach(row -> tenants.add(tenant(row)));
@@ -61,20 +64,58 @@ public class TenantRepository {
     public Uni<Boolean> update(String id, String name, TenantLimits limits, Instant now) {
         return pool.preparedQuery("UPDATE tenant SET name = $2, updated_at = $3, max_concurrent_sandboxes = $4,"
                         + " default_timeout_seconds = $5, max_timeout_seconds = $6, retention_days = $7,"
-                        + " environment_idle_ttl_seconds = $8, environment_max_lifetime_seconds = $9 WHERE id = $1")
+                        + " environment_idle_ttl_seconds = $8, environment_max_lifetime_seconds = $9 WHERE id = $1"
+                        + " AND state = 'active'")
                 .execute(Tuple.from(new Object[] {id, name, utc(now), limits.maxConcurrentSandboxes(),
                         limits.defaultTimeoutSeconds(), limits.maxTimeoutSeconds(), limits.retentionDays(),
                         limits.environmentIdleTtlSeconds(), limits.environmentMaxLifetimeSeconds()}))
                 .map(rows -> rows.rowCount() == 1);
     }
 
-    /** The tenant an active key belongs to, looked up by the key's hash. */
+    /**
+     * The tenant an active key belongs to, looked up by the key's hash. Deletion revokes the keys in the same
+     * transaction that leaves {@code active}; the state check says the same thing twice, on purpose.
+     */
     public Uni<Optional<Authenticated>> findByKeyHash(String keyHash) {
         return control.preparedQuery("SELECT " + TENANT_COLUMNS + ", k.id AS key_id, k.last_used_at FROM api_key k"
-                        + " JOIN tenant t ON t.id = k.tenant_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL")
+                        + " JOIN tenant t ON t.id = k.tenant_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
+                        + " AND t.state = 'active'")
                 .execute(Tuple.of(keyHash))
                 .map(rows -> first(rows).map(row -> new Authenticated(tenant(row), row.getString("key_id"),
                         instant(row.getOffsetDateTime("last_used_at")))));
+    }
+
+    /**
+     * Starts deleting a tenant: in one transaction, moves it from {@code active} to {@code deleting} and revokes every
+     * key it has, so its next request is refused and it can start no new work. Answers the state the tenant is in
+     * afterwards ({@code deleting}: go on and clean up; {@code deleted}: nothing to do), or empty for an unknown id.
+     * A tenant already {@code deleting} (a crash, or a concurrent delete) is left as it is, for the caller to finish.
+     */
+    public Uni<Optional<TenantState>> beginDeletion(String id, Instant now) {
+        return pool.withTransaction(tx -> tx.preparedQuery("SELECT state FROM tenant WHERE id = $1 FOR UPDATE")
+                .execute(Tuple.of(id))
+                .chain(rows -> {
+                    if (rows.size() == 0) {
+                        return Uni.createFrom().item(Optional.<TenantState>empty());
+                    }
+                    TenantState state = TenantState.fromWire(rows.iterator().next().getString("state"));
+                    if (!state.canMoveTo(TenantState.DELETING)) {
+                        return Uni.createFrom().item(Optional.of(state));
+                    }
+                    return tx.preparedQuery("UPDATE tenant SET state = 'deleting', deleted_at = $2, updated_at = $2"
+                                    + " WHERE id = $1 AND state = 'active'")
+                            .execute(Tuple.of(id, utc(now)))
+                            .chain(() -> tx.preparedQuery("UPDATE api_key SET revoked_at = $2 WHERE tenant_id = $1"
+                                    + " AND revoked_at IS NULL").execute(Tuple.of(id, utc(now))))
+                            .map(done -> Optional.of(TenantState.DELETING));
+                }));
+    }
+
+    /** Ends a deletion whose clean-up is done; false when the tenant was not {@code deleting}. */
+    public Uni<Boolean> finishDeletion(String id, Instant now) {
+        return pool.preparedQuery("UPDATE tenant SET state = 'deleted', updated_at = $2 WHERE id = $1"
+                        + " AND state = 'deleting'")
+                .execute(Tuple.of(id, utc(now))).map(rows -> rows.rowCount() == 1);
     }
 
     /** A tenant and the key it was identified by. */

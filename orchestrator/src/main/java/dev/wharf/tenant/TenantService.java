@@ -44,7 +44,9 @@ public class TenantService {
         TenantLimits limits = TenantLimits.NONE.merge(limitsOf(request));
         return repository.insert(id, name, limits, clock.instant()).chain(inserted -> inserted
                 ? get(id)
-                : Uni.createFrom().failure(ApiException.failedPrecondition("tenant " + id + " already exists")));
+                : Uni.createFrom().failure(ApiException.failedPrecondition("tenant " + id
+                        + " already exists, or existed: a deleted tenant's id is never reused, since its usage"
+                        + " records are kept until retention purges them")));
     }
 
     public Uni<Tenant> get(String id) {
@@ -100,6 +102,33 @@ public class TenantService {
                 .chain(() -> repository.key(tenantId, keyId))
                 .map(found -> found.orElseThrow(
                         () -> ApiException.notFound("API key " + keyId + " of tenant " + tenantId + " not found"))));
+    }
+
+    /**
+     * The first, committed step of deleting a tenant: it leaves {@code active} and its keys are revoked, at once and
+     * together. Answers true when there is clean-up to do (the tenant is now, or still, {@code deleting}); an unknown
+     * or already deleted tenant is a 404, and the default tenant cannot be deleted (400).
+     */
+    public Uni<Boolean> beginDeletion(String id) {
+        if (Tenant.DEFAULT_ID.equals(id)) {
+            return Uni.createFrom().failure(ApiException.failedPrecondition("the default tenant cannot be deleted: it"
+                    + " owns the work from before tenants existed and receives the bootstrap key (WHARF_API_KEY) on"
+                    + " every start; revoke its keys instead"));
+        }
+        if (id == null || !TENANT_ID.matcher(id).matches()) {
+            return get(id).replaceWith(false);
+        }
+        return repository.beginDeletion(id, clock.instant()).map(state -> {
+            if (state.isEmpty() || state.get() == TenantState.DELETED) {
+                throw ApiException.notFound("tenant " + id + " not found");
+            }
+            return true;
+        });
+    }
+
+    /** The last step of deleting a tenant, once nothing it owned is left: {@code deleting} to {@code deleted}. */
+    public Uni<Boolean> finishDeletion(String id) {
+        return repository.finishDeletion(id, clock.instant());
     }
 
     private static JsonObject limitsOf(JsonObject request) {

@@ -86,6 +86,17 @@ public class WebhookRepository {
                 .map(WebhookRepository::firstWebhook);
     }
 
+    /**
+     * Deletes every webhook of the tenant and every delivery attempt to any of its receivers (also those named by an
+     * interaction's webhook_config), so nothing more is sent for it. Answers how many webhooks.
+     */
+    public Uni<Integer> deleteAllOf(String tenantId) {
+        return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM webhook_delivery WHERE tenant_id = $1")
+                .execute(Tuple.of(tenantId))
+                .chain(() -> tx.preparedQuery("DELETE FROM webhook WHERE tenant_id = $1").execute(Tuple.of(tenantId)))
+                .map(rows -> rows.rowCount()));
+    }
+
     public Uni<Boolean> delete(String tenantId, String id) {
         return pool.preparedQuery("DELETE FROM webhook WHERE tenant_id = $1 AND id = $2").execute(Tuple.of(tenantId, id))
                 .map(rows -> rows.rowCount() == 1);

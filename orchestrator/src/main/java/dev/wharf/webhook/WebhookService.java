@@ -79,6 +79,11 @@ public class WebhookService {
                 .map(found -> found.orElseThrow(() -> notFound(id)));
     }
 
+    /** Deletes every webhook of a tenant being deleted, with all its pending and past deliveries. */
+    public Uni<Integer> deleteAllOf(String tenantId) {
+        return repository.deleteAllOf(tenantId);
+    }
+
     public Uni<Void> delete(String tenantId, String id) {
         if (!ResourceIds.isWellFormed(ID_PREFIX, id)) {
             return Uni.createFrom().failure(ResourceIds.unknown("webhook", ID_PREFIX, id));

@@ -92,6 +92,53 @@ class AdmissionPolicyTest {
     }
 
     @Test
+    void aTenantAtItsShareCannotStarveANewcomerHoweverLongItsQueue() {
+        // The flooder queued long before, holds its share (2 of 4) and has far more waiting than the host has slots.
+        List<Candidate> queue = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            queue.add(waiting("a" + i, "a", ServiceTier.STANDARD, i));
+        }
+        queue.add(waiting("b0", "b", ServiceTier.STANDARD, 100));
+        Map<String, Quota> shares = Map.of("a", new Quota(2, NOW), "b", new Quota(2, null));
+        Decision decision = AdmissionPolicy.choose(4, 0, Map.of("env_a1", "a", "env_a2", "a"), queue, shares, NOW);
+        assertEquals(List.of("b0"), ids(decision));
+        assertEquals(3, decision.slotsInUse());
+    }
+
+    @Test
+    void capacityConfigsShareIsHalfTheHostAtLeastOneUnlessConfigured() {
+        assertEquals(5, share(10, null));
+        assertEquals(1, share(3, null));
+        assertEquals(1, share(1, null));
+        assertEquals(10, share(10, 10));
+        assertEquals(3, share(10, 3));
+    }
+
+    private static int share(int maxSandboxes, Integer configured) {
+        return new CapacityConfig() {
+            @Override
+            public int maxSandboxes() {
+                return maxSandboxes;
+            }
+
+            @Override
+            public java.util.Optional<Integer> defaultTenantMax() {
+                return java.util.Optional.ofNullable(configured);
+            }
+
+            @Override
+            public int flexHeadroom() {
+                return 0;
+            }
+
+            @Override
+            public String pollInterval() {
+                return "off";
+            }
+        }.tenantShare();
+    }
+
+    @Test
     void aTenantLimitCountsWhatThisPassAdmits() {
         List<Candidate> queue = List.of(waiting("a1", "a", ServiceTier.STANDARD, 1),
                 waiting("a2", "a", ServiceTier.STANDARD, 2), waiting("a3", "a", ServiceTier.STANDARD, 3));

@@ -22,8 +22,8 @@ import java.util.Set;
  * let the run finish. Model calls without tools get a plain answer. Each method can act as a given tenant (API
  * key); a null key is the default tenant's.
  */
-final class GatedAgents {
-    static final String GATE = "while [ ! -f go ]; do sleep 0.2; done; echo released";
+public final class GatedAgents {
+    public static final String GATE = "while [ ! -f go ]; do sleep 0.2; done; echo released";
     private static final Duration PATIENCE = Duration.ofSeconds(90);
     private static final Set<String> ENDED = Set.of("completed", "failed", "cancelled", "incomplete",
             "budget_exceeded", "requires_action");
@@ -35,12 +35,12 @@ final class GatedAgents {
     }
 
     /** Remembers an interaction made some other way (a foreground or streamed create), for clean-up. */
-    static void track(String key, String id) {
+    public static void track(String key, String id) {
         MADE.add(new String[] {key, id});
     }
 
     /** Scripts the shared model server: gate the agent until released, then finish. */
-    static void script(ScriptedOpenAiServer model) {
+    public static void script(ScriptedOpenAiServer model) {
         model.reset();
         model.respondWith(request -> {
             JsonArray messages = request.getJsonArray("messages");
@@ -56,7 +56,7 @@ final class GatedAgents {
         });
     }
 
-    static Map<String, Object> agentTask(String input, Object... extra) {
+    public static Map<String, Object> agentTask(String input, Object... extra) {
         Map<String, Object> body = new HashMap<>(Map.of("agent", "default", "input", input,
                 "agent_config", Map.of("type", "dynamic", "model", "openai/queue-model")));
         for (int i = 0; i < extra.length; i += 2) {
@@ -65,24 +65,24 @@ final class GatedAgents {
         return body;
     }
 
-    static RequestSpecification as(String key) {
+    public static RequestSpecification as(String key) {
         RequestSpecification request = given();
         return key == null ? request : request.header(TestTenants.KEY_HEADER, key);
     }
 
     /** Creates a background interaction and returns its id. */
-    static String start(String key, Map<String, Object> body) {
+    public static String start(String key, Map<String, Object> body) {
         String id = as(key).contentType(ContentType.JSON).body(body).post("/v1/interactions")
                 .then().statusCode(200).extract().path("id");
         track(key, id);
         return id;
     }
 
-    static JsonObject get(String key, String id) {
+    public static JsonObject get(String key, String id) {
         return new JsonObject(as(key).get("/v1/interactions/" + id).then().statusCode(200).extract().asString());
     }
 
-    static JsonObject awaitStatus(String key, String id, String status) {
+    public static JsonObject awaitStatus(String key, String id, String status) {
         long until = System.nanoTime() + PATIENCE.toNanos();
         JsonObject now = get(key, id);
         while (!status.equals(now.getString("status"))) {
@@ -96,7 +96,7 @@ final class GatedAgents {
     }
 
     /** Waits until the agent is running in its sandbox (admitted, environment up) and returns the interaction. */
-    static JsonObject awaitRunning(String key, String id) {
+    public static JsonObject awaitRunning(String key, String id) {
         long until = System.nanoTime() + PATIENCE.toNanos();
         JsonObject now = get(key, id);
         while (!"in_progress".equals(now.getString("status")) || now.getString("environment_id") == null) {
@@ -110,7 +110,7 @@ final class GatedAgents {
     }
 
     /** Lets a running gated agent finish, and waits until it has. */
-    static JsonObject release(String key, String id) {
+    public static JsonObject release(String key, String id) {
         String environment = awaitRunning(key, id).getString("environment_id");
         as(key).contentType(ContentType.JSON).body(Map.of("command", "touch go"))
                 .post("/v1/environments/" + environment + ":exec").then().statusCode(200);
@@ -118,7 +118,7 @@ final class GatedAgents {
     }
 
     /** Asserts the interaction stays queued for a while: longer than the dispatcher's poll interval. */
-    static void assertStaysQueued(String key, String id, Duration period) {
+    public static void assertStaysQueued(String key, String id, Duration period) {
         long until = System.nanoTime() + period.toNanos();
         do {
             assertEquals("queued", get(key, id).getString("status"), "interaction " + id + " left the queue");
@@ -127,7 +127,7 @@ final class GatedAgents {
     }
 
     /** Cancels what the test left unfinished and deletes the environments its interactions used. */
-    static void cleanUp() {
+    public static void cleanUp() {
         for (String[] made : MADE) {
             as(made[0]).post("/v1/interactions/" + made[1] + "/cancel");
         }
@@ -141,7 +141,7 @@ final class GatedAgents {
         MADE.clear();
     }
 
-    static void pause(long millis) {
+    public static void pause(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -1,5 +1,8 @@
-package dev.wharf.tenant;
+package dev.wharf.tenancy;
 
+import dev.wharf.tenant.ApiKey;
+import dev.wharf.tenant.Tenant;
+import dev.wharf.tenant.TenantService;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,7 +19,10 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 
-/** The admin API for tenants and their keys; the admin key (WHARF_ADMIN_KEY) guards it. */
+/**
+ * The admin API for tenants and their keys; the admin key (WHARF_ADMIN_KEY) guards it. It lives here, above the
+ * tenant package, because deleting a tenant reaches into every package that owns something of a tenant's.
+ */
 @Path("/admin/v1/tenants")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -24,9 +30,11 @@ import org.jboss.resteasy.reactive.RestPath;
 @SecurityRequirement(name = "AdminKey")
 public class AdminTenantResource {
     private final TenantService tenants;
+    private final TenantDeletion deletion;
 
-    public AdminTenantResource(TenantService tenants) {
+    public AdminTenantResource(TenantService tenants, TenantDeletion deletion) {
         this.tenants = tenants;
+        this.deletion = deletion;
     }
 
     @POST
@@ -58,6 +66,19 @@ public class AdminTenantResource {
     @Operation(summary = "Rename a tenant or change its limits; a limit set to null returns to the platform default")
     public Uni<JsonObject> update(@RestPath String id, JsonObject body) {
         return tenants.update(id, body).map(Tenant::toJson);
+    }
+
+    @DELETE
+    @Path("{id}")
+    @Operation(summary = "Delete a tenant: its keys stop working at once, its running and queued work ends"
+            + " `cancelled`, its environments (sandboxes and files), agents, webhooks and interactions are deleted",
+            description = "Answers `{}` once that is done. Its usage records are kept for billing until its retention"
+                    + " (`retention_days`, else the platform's) purges them; GET /admin/v1/usage?tenant_id= still"
+                    + " reports them. The id is never reused. Deleting it again answers 404; a deletion a crash"
+                    + " interrupted is finished by the deletion sweep, or by deleting again. The default tenant"
+                    + " cannot be deleted (400 FAILED_PRECONDITION).")
+    public Uni<JsonObject> delete(@RestPath String id) {
+        return deletion.delete(id).map(done -> new JsonObject());
     }
 
     @POST
