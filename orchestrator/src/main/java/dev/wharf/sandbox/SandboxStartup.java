@@ -3,6 +3,7 @@ package dev.wharf.sandbox;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.wharf.sandbox.docker.SandboxNetwork;
+import dev.wharf.sandbox.docker.WorkspaceImages;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -11,7 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.jboss.logging.Logger;
 
 /**
- * Prepares the engine at start: the sandbox network exists, and the expected image is present. A missing
+ * Prepares the engine at start: the workspace image directory and the sandbox network exist, and the expected
+ * image is present. A missing
  * engine or image does not stop the control plane; readiness reports it until it is fixed.
  */
 @ApplicationScoped
@@ -21,16 +23,24 @@ public class SandboxStartup {
     private final SandboxNetwork network;
     private final DockerClient docker;
     private final SandboxConfig config;
+    private final WorkspaceImages images;
     private final List<Cidr> sandboxSubnets = new CopyOnWriteArrayList<>();
     private volatile String gatewayAddress;
 
-    public SandboxStartup(SandboxNetwork network, DockerClient docker, SandboxConfig config) {
+    public SandboxStartup(SandboxNetwork network, DockerClient docker, SandboxConfig config, WorkspaceImages images) {
         this.network = network;
         this.docker = docker;
         this.config = config;
+        this.images = images;
     }
 
     void onStart(@Observes StartupEvent event) {
+        try {
+            images.createRoot();
+            LOG.infof("workspace images in %s (%s each)", images.root(), config.workspaceSize());
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.errorf("workspace directory %s not usable: %s", images.root(), e.getMessage());
+        }
         try {
             SandboxNetwork.Addresses addresses = network.ensure();
             addresses.subnets().stream().map(Cidr::parse).forEach(sandboxSubnets::add);
