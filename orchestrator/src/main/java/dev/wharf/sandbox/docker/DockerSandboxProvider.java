@@ -147,8 +147,17 @@ public class DockerSandboxProvider implements SandboxProvider {
             LOG.debugf("removal of %s already in progress", containerId);
         }
         awaitGone(containerId);
-        // The image is mounted only while a sandbox runs on it; the files stay in the image.
-        workspace.filter(images::exists).ifPresent(images::unmount);
+        // The image is mounted only while a sandbox runs on it; the files stay in the image. Best effort: the
+        // container is gone either way, and the next start or the workspace's removal finds the mount.
+        workspace.ifPresent(volume -> {
+            try {
+                if (images.exists(volume)) {
+                    images.unmount(volume);
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("workspace %s not unmounted: %s", volume, e.getMessage());
+            }
+        });
         return finishedAt;
     }
 
