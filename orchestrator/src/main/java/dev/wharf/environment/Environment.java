@@ -38,6 +38,8 @@ public class Environment {
     public Map<String, String> envVars;
     public long fileCount;
     public long sizeBytes;
+    /** The workspace's hard size, fixed when it was made; null for a workspace made before limits existed. */
+    public Long workspaceLimitBytes;
     /**
      * Created on its own (POST /v1/environments) rather than for an agent interaction: it holds a sandbox slot
      * whenever it is provisioning or active (see dev.wharf.capacity).

@@ -52,11 +52,12 @@ public class EnvironmentService {
     private final EnvironmentLifetimes lifetimes;
     private final Clock clock;
     private final SandboxCapacity capacity;
+    private final WorkspaceQuota quota;
 
     public EnvironmentService(EnvironmentRepository repository, SandboxProvider provider, SandboxDaemonClient daemon,
                               BlockingCalls blocking, EnvironmentConfig config, SandboxConfig sandboxConfig,
                               SandboxMetrics metrics, EnvironmentLifetimes lifetimes, Clock clock,
-                              SandboxCapacity capacity) {
+                              SandboxCapacity capacity, WorkspaceQuota quota) {
         this.repository = repository;
         this.provider = provider;
         this.daemon = daemon;
@@ -67,6 +68,7 @@ public class EnvironmentService {
         this.lifetimes = lifetimes;
         this.clock = clock;
         this.capacity = capacity;
+        this.quota = quota;
     }
 
     /** An environment for an agent interaction: its sandbox counts against capacity through the interaction. */
@@ -97,8 +99,9 @@ public class EnvironmentService {
         env.network = network;
         env.envVars = new HashMap<>(envVars);
         env.standalone = standalone;
-        return Panache.withTransaction(() -> repository.persist(env)
-                        .call(() -> standalone ? capacity.admitStandalone(env.id) : Uni.createFrom().voidItem()))
+        return quota.limitFor(tenantId).invoke(limit -> env.workspaceLimitBytes = limit)
+                .chain(limit -> Panache.withTransaction(() -> repository.persist(env)
+                        .call(() -> standalone ? capacity.admitStandalone(env.id) : Uni.createFrom().voidItem())))
                 .chain(saved -> provision(env, sources));
     }
 
@@ -219,7 +222,9 @@ public class EnvironmentService {
 
     private Uni<Environment> provision(Environment env, List<EnvironmentRequests.DecodedSource> sources) {
         Timer.Sample sample = metrics.startCreate();
-        SandboxSpec spec = new SandboxSpec(env.id, env.volumeName, env.sandboxToken,
+        // Used only when the workspace is made; an existing one keeps its size (a lowered limit applies to new ones).
+        long workspaceBytes = env.workspaceLimitBytes != null ? env.workspaceLimitBytes : quota.platformLimit();
+        SandboxSpec spec = new SandboxSpec(env.id, env.volumeName, workspaceBytes, env.sandboxToken,
                 env.envVars == null ? java.util.Map.of() : env.envVars);
         return blocking.run(() -> provider.start(spec))
                 .chain(handle -> daemon.awaitReady(handle.daemonAddress(), sandboxConfig.readyTimeout())

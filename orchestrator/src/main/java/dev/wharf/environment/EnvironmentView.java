@@ -19,6 +19,7 @@ public record EnvironmentView(
         String sizeBytes,
         String network,
         String xExpiresAt,
+        String xWorkspaceLimitBytes,
         Failure xFailure) {
 
     /** Why the sandbox stopped, when it stopped on its own. */
@@ -30,7 +31,8 @@ public record EnvironmentView(
                 : new Failure(env.failureReason, env.failureMessage, env.failureExitCode);
         return new EnvironmentView(env.id, env.status.wire(), format(env.createdAt), format(env.updatedAt),
                 format(env.lastAccessedAt), Long.toString(env.fileCount), Long.toString(env.sizeBytes),
-                env.network, format(env.expiresAt), failure);
+                env.network, format(env.expiresAt),
+                env.workspaceLimitBytes == null ? null : Long.toString(env.workspaceLimitBytes), failure);
     }
 
     static String format(Instant instant) {

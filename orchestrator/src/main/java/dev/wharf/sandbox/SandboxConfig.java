@@ -65,6 +65,21 @@ public interface SandboxConfig {
     @WithDefault("3")
     int logMaxFiles();
 
+    /**
+     * Hard size of each environment's /workspace (bytes, or with a k/m/g suffix): an ext4 image of this size,
+     * so writing past it fails with ENOSPC inside the sandbox. A tenant's max_workspace_bytes can only lower it.
+     */
+    @WithDefault("2g")
+    String workspaceSize();
+
+    /** Workspace bytes per inode: the workspace's file limit is its size divided by this (16k: 131072 for 2g). */
+    @WithDefault("16384")
+    long workspaceBytesPerInode();
+
+    /** Host directory holding the workspace images and their mount points (created at start, root only). */
+    @WithDefault("/var/lib/wharf/workspaces")
+    String workspaceDir();
+
     /** Port the in-sandbox daemon (agent-runtime) listens on. */
     @WithDefault("7070")
     int daemonPort();

@@ -10,7 +10,7 @@ import java.util.Optional;
  */
 public interface SandboxProvider {
 
-    /** Creates the workspace volume if absent, then starts a hardened container on it. */
+    /** Creates the workspace (a size-limited file system and its volume) if absent, then starts a hardened container on it. */
     SandboxHandle start(SandboxSpec spec);
 
     /**
@@ -19,7 +19,7 @@ public interface SandboxProvider {
      */
     Optional<Instant> remove(String containerId);
 
-    /** Removes a workspace volume and the files in it; an absent volume is not an error. */
+    /** Removes a workspace volume, its file system and the files in it; an absent one is not an error. */
     void removeWorkspace(String volumeName);
 
     /** The container's current state, or empty when it no longer exists. */
@@ -28,6 +28,6 @@ public interface SandboxProvider {
     /** Every sandbox container of this deployment, running or not. */
     List<SandboxState> list();
 
-    /** Every workspace volume of this deployment, by name. */
+    /** Every workspace of this deployment by volume name: volumes and file system images alike. */
     List<String> listWorkspaces();
 }

@@ -6,6 +6,7 @@ import dev.wharf.platform.BlockingCalls;
 import dev.wharf.sandbox.docker.HostFirewall;
 import dev.wharf.sandbox.docker.SandboxNetwork;
 import io.quarkus.runtime.ShutdownEvent;
+import dev.wharf.sandbox.docker.WorkspaceImages;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -15,9 +16,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.jboss.logging.Logger;
 
 /**
- * Prepares the engine at start: the sandbox network exists, the host firewall fences it, and the expected image
- * is present. A missing engine or image does not stop the control plane; readiness reports it until it is fixed. A
- * firewall that is required but cannot be installed does stop it: sandboxes would run with the host open to them.
+ * Prepares the engine at start: the workspace image directory and the sandbox network exist, the host firewall
+ * fences the network, and the expected image is present. A missing engine or image does not stop the control
+ * plane; readiness reports it until it is fixed. A firewall that is required but cannot be installed does stop it:
+ * sandboxes would run with the host open to them.
  */
 @ApplicationScoped
 public class SandboxStartup {
@@ -31,20 +33,28 @@ public class SandboxStartup {
     private final BlockingCalls blocking;
     private final DockerClient docker;
     private final SandboxConfig config;
+    private final WorkspaceImages images;
     private final List<Cidr> sandboxSubnets = new CopyOnWriteArrayList<>();
     private volatile String gatewayAddress;
 
     public SandboxStartup(SandboxNetwork network, HostFirewall firewall, BlockingCalls blocking, DockerClient docker,
-                          SandboxConfig config) {
+                          SandboxConfig config, WorkspaceImages images) {
         this.network = network;
         this.firewall = firewall;
         this.blocking = blocking;
         this.docker = docker;
         this.config = config;
+        this.images = images;
     }
 
     void onStart(@Observes StartupEvent event) {
         SandboxNetwork.Addresses addresses;
+        try {
+            images.createRoot();
+            LOG.infof("workspace images in %s (%s each)", images.root(), config.workspaceSize());
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.errorf("workspace directory %s not usable: %s", images.root(), e.getMessage());
+        }
         try {
             addresses = network.ensure();
             addresses.subnets().stream().map(Cidr::parse).forEach(sandboxSubnets::add);

@@ -6,13 +6,14 @@ import java.util.Optional;
 
 /**
  * A tenant's own limits. Each is optional: absent means the platform's default applies (the service that
- * enforces a limit owns its default). Timeouts and lifetimes are whole seconds, retention whole days.
+ * enforces a limit owns its default). Timeouts and lifetimes are whole seconds, retention whole days, the
+ * workspace size bytes (it caps wharf.sandbox.workspace-size, never raises it).
  */
 public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeoutSeconds, Integer maxTimeoutSeconds,
                            Integer retentionDays, Integer environmentIdleTtlSeconds,
-                           Integer environmentMaxLifetimeSeconds) {
+                           Integer environmentMaxLifetimeSeconds, Long maxWorkspaceBytes) {
 
-    public static final TenantLimits NONE = new TenantLimits(null, null, null, null, null, null);
+    public static final TenantLimits NONE = new TenantLimits(null, null, null, null, null, null, null);
 
     static final String MAX_CONCURRENT_SANDBOXES = "max_concurrent_sandboxes";
     static final String DEFAULT_TIMEOUT_SECONDS = "default_timeout_seconds";
@@ -20,6 +21,11 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
     static final String RETENTION_DAYS = "retention_days";
     static final String ENVIRONMENT_IDLE_TTL_SECONDS = "environment_idle_ttl_seconds";
     static final String ENVIRONMENT_MAX_LIFETIME_SECONDS = "environment_max_lifetime_seconds";
+    static final String MAX_WORKSPACE_BYTES = "max_workspace_bytes";
+    /** The smallest workspace ext4 formats with room to spare (WorkspaceImages.MIN_BYTES). */
+    static final long MIN_WORKSPACE_BYTES = 16L << 20;
+    /** 16 TiB: the largest ext4 file system with 4 KiB blocks. */
+    static final long MAX_WORKSPACE_BYTES_LIMIT = 16L << 40;
 
     public Optional<Integer> defaultTimeout() {
         return Optional.ofNullable(defaultTimeoutSeconds);
@@ -37,7 +43,7 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
     public TenantLimits merge(JsonObject patch) {
         for (String field : patch.fieldNames()) {
             if (!java.util.Set.of(MAX_CONCURRENT_SANDBOXES, DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, RETENTION_DAYS,
-                    ENVIRONMENT_IDLE_TTL_SECONDS, ENVIRONMENT_MAX_LIFETIME_SECONDS).contains(field)) {
+                    ENVIRONMENT_IDLE_TTL_SECONDS, ENVIRONMENT_MAX_LIFETIME_SECONDS, MAX_WORKSPACE_BYTES).contains(field)) {
                 throw ApiException.invalidArgument("limits." + field + " is not a known limit");
             }
         }
@@ -47,7 +53,8 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
                 field(patch, MAX_TIMEOUT_SECONDS, maxTimeoutSeconds),
                 field(patch, RETENTION_DAYS, retentionDays),
                 field(patch, ENVIRONMENT_IDLE_TTL_SECONDS, environmentIdleTtlSeconds),
-                field(patch, ENVIRONMENT_MAX_LIFETIME_SECONDS, environmentMaxLifetimeSeconds));
+                field(patch, ENVIRONMENT_MAX_LIFETIME_SECONDS, environmentMaxLifetimeSeconds),
+                bytesField(patch, MAX_WORKSPACE_BYTES, maxWorkspaceBytes));
         if (merged.defaultTimeoutSeconds != null && merged.maxTimeoutSeconds != null
                 && merged.defaultTimeoutSeconds > merged.maxTimeoutSeconds) {
             throw ApiException.invalidArgument("limits.default_timeout_seconds may not exceed max_timeout_seconds");
@@ -63,10 +70,36 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
         if (value == null) {
             return null;
         }
+        long number = wholeNumber(name, value);
+        if (number < 1 || number > Integer.MAX_VALUE) {
+            throw ApiException.invalidArgument("limits." + name + " must be between 1 and " + Integer.MAX_VALUE);
+        }
+        return (int) number;
+    }
+
+    /** A byte count: a whole number (or its decimal string, as int64 travels in JSON) in the workspace range. */
+    private static Long bytesField(JsonObject patch, String name, Long current) {
+        if (!patch.containsKey(name)) {
+            return current;
+        }
+        Object value = patch.getValue(name);
+        if (value == null) {
+            return null;
+        }
+        long number = wholeNumber(name, value);
+        if (number < MIN_WORKSPACE_BYTES || number > MAX_WORKSPACE_BYTES_LIMIT) {
+            throw ApiException.invalidArgument("limits." + name + " must be between " + MIN_WORKSPACE_BYTES
+                    + " and " + MAX_WORKSPACE_BYTES_LIMIT);
+        }
+        return number;
+    }
+
+    /** The value as a whole number; out of the long range reads as Long.MAX_VALUE, which every range refuses. */
+    private static long wholeNumber(String name, Object value) {
         long number;
         if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
             // Beyond the long range longValue() wraps (2^63 would look negative) or saturates; both are out of range.
-            number = Math.abs(n.doubleValue()) > Integer.MAX_VALUE ? Long.MAX_VALUE : n.longValue();
+            number = Math.abs(n.doubleValue()) >= 0x1p62 ? Long.MAX_VALUE : n.longValue();
         } else if (value instanceof String s && s.trim().matches("\\d{1,18}")) {
             number = Long.parseLong(s.trim());
         } else if (value instanceof String s && s.trim().matches("\\d+")) {
@@ -74,10 +107,7 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
         } else {
             throw ApiException.invalidArgument("limits." + name + " must be a whole number");
         }
-        if (number < 1 || number > Integer.MAX_VALUE) {
-            throw ApiException.invalidArgument("limits." + name + " must be between 1 and " + Integer.MAX_VALUE);
-        }
-        return (int) number;
+        return number;
     }
 
     public JsonObject toJson() {
@@ -88,6 +118,8 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
         json.put(RETENTION_DAYS, retentionDays);
         json.put(ENVIRONMENT_IDLE_TTL_SECONDS, environmentIdleTtlSeconds);
         json.put(ENVIRONMENT_MAX_LIFETIME_SECONDS, environmentMaxLifetimeSeconds);
+        // A number like its siblings: the largest allowed (16 TiB) is far below 2^53, exact in every JSON reader.
+        json.put(MAX_WORKSPACE_BYTES, maxWorkspaceBytes);
         return json;
     }
 }

@@ -8,10 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
-import dev.wharf.sandbox.SandboxConfig;
 import com.github.dockerjava.api.model.LogConfig;
+import dev.wharf.sandbox.ByteSize;
+import dev.wharf.sandbox.SandboxConfig;
+import dev.wharf.sandbox.docker.WorkspaceImages;
 import dev.wharf.support.Api;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -34,6 +37,10 @@ class SandboxHardeningTest {
 
     @Inject
     DockerClient docker;
+    @Inject
+    WorkspaceImages images;
+    @Inject
+    SandboxConfig sandboxConfig;
 
     @Inject
     SandboxConfig config;
@@ -88,6 +95,24 @@ class SandboxHardeningTest {
         assertEquals("wharf-ws-" + id, mounts.get(0).getName());
         assertTrue(container.getHostConfig().getDevices() == null
                 || container.getHostConfig().getDevices().length == 0, "no host devices");
+    }
+
+    @Test
+    void theWorkspaceIsASizeLimitedFileSystemOfItsOwn() {
+        // The volume binds the directory inside this environment's ext4 image, mounted on the host.
+        InspectVolumeResponse volume = docker.inspectVolumeCmd("wharf-ws-" + id).exec();
+        assertEquals("local", volume.getDriver());
+        assertEquals(Map.of("type", "none", "o", "bind", "device", images.dataDir("wharf-ws-" + id).toString()),
+                volume.getOptions());
+        assertEquals(ByteSize.parse(sandboxConfig.workspaceSize()),
+                images.image("wharf-ws-" + id).toFile().length(), "the image has the configured size");
+        // From inside: /workspace is its own ext4 file system (not the host's disk), no bigger than the limit.
+        Api.execOk(id, "stat -f -c %T /workspace").body("stdout", equalTo("ext2/ext3\n"));
+        long size = Long.parseLong(Api.execOk(id, "df -B1 --output=size /workspace | tail -1")
+                .extract().path("stdout").toString().trim());
+        assertTrue(size <= ByteSize.parse(sandboxConfig.workspaceSize()), "workspace of " + size + " bytes");
+        Api.execOk(id, "grep ' /workspace ' /proc/self/mountinfo")
+                .body("stdout", org.hamcrest.Matchers.containsString("nosuid,nodev"));
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.wharf.sandbox.SandboxProvider;
 import dev.wharf.sandbox.SandboxSpec;
 import dev.wharf.sandbox.SandboxState;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,17 +39,20 @@ public class DockerSandboxProvider implements SandboxProvider {
 
     private final DockerClient docker;
     private final SandboxConfig config;
+    private final WorkspaceImages images;
 
-    public DockerSandboxProvider(DockerClient docker, SandboxConfig config) {
+    public DockerSandboxProvider(DockerClient docker, SandboxConfig config, WorkspaceImages images) {
         this.docker = docker;
         this.config = config;
+        this.images = images;
     }
 
     @Override
     public SandboxHandle start(SandboxSpec spec) {
-        ensureWorkspace(spec);
         String name = containerName(spec.environmentId());
+        // First: removing a stale container unmounts its workspace image, which ensureWorkspace then mounts.
         removeStaleContainer(name);
+        ensureWorkspace(spec);
         List<String> env = new ArrayList<>();
         env.add("WHARF_SANDBOX_TOKEN=" + spec.daemonToken());
         env.add("WHARF_ENVIRONMENT_ID=" + spec.environmentId());
@@ -73,13 +77,29 @@ public class DockerSandboxProvider implements SandboxProvider {
         }
     }
 
+    /**
+     * The workspace is an ext4 image mounted on the host (see WorkspaceImages) and a labelled volume binding the
+     * directory inside it. A volume made before workspaces had images (no image file) is used as it is.
+     */
     private void ensureWorkspace(SandboxSpec spec) {
+        boolean volumeExists;
         try {
             docker.inspectVolumeCmd(spec.volumeName()).exec();
+            volumeExists = true;
         } catch (NotFoundException absent) {
+            volumeExists = false;
+        }
+        if (volumeExists && !images.exists(spec.volumeName())) {
+            LOG.warnf("workspace %s predates size limits: it has no image and no limit", spec.volumeName());
+            return;
+        }
+        Path data = images.prepare(spec.volumeName(), spec.workspaceBytes());
+        if (!volumeExists) {
             docker.createVolumeCmd()
                     .withName(spec.volumeName())
                     .withLabels(SandboxLabels.forSandbox(config.deployment(), spec.environmentId(), KIND_WORKSPACE))
+                    // A bind, not o=loop: the local driver hands options to mount(2), which has no loop option.
+                    .withDriverOpts(Map.of("type", "none", "o", "bind", "device", data.toString()))
                     .exec();
         }
     }
@@ -108,6 +128,7 @@ public class DockerSandboxProvider implements SandboxProvider {
 
     @Override
     public Optional<Instant> remove(String containerId) {
+        Optional<String> workspace = workspaceOf(containerId);
         try {
             docker.stopContainerCmd(containerId).withTimeout(STOP_GRACE_SECONDS).exec();
         } catch (NotFoundException gone) {
@@ -126,7 +147,32 @@ public class DockerSandboxProvider implements SandboxProvider {
             LOG.debugf("removal of %s already in progress", containerId);
         }
         awaitGone(containerId);
+        // The image is mounted only while a sandbox runs on it; the files stay in the image. Best effort: the
+        // container is gone either way, and the next start or the workspace's removal finds the mount.
+        workspace.ifPresent(volume -> {
+            try {
+                if (images.exists(volume)) {
+                    images.unmount(volume);
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("workspace %s not unmounted: %s", volume, e.getMessage());
+            }
+        });
         return finishedAt;
+    }
+
+    /** The volume the container has at /workspace; empty when the container is gone. */
+    private Optional<String> workspaceOf(String containerId) {
+        try {
+            List<InspectContainerResponse.Mount> mounts = docker.inspectContainerCmd(containerId).exec().getMounts();
+            return mounts == null ? Optional.empty() : mounts.stream()
+                    .filter(m -> m.getDestination() != null
+                            && SandboxHardening.WORKSPACE.equals(m.getDestination().getPath()) && m.getName() != null)
+                    .map(InspectContainerResponse.Mount::getName)
+                    .findFirst();
+        } catch (NotFoundException gone) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -157,6 +203,8 @@ public class DockerSandboxProvider implements SandboxProvider {
         } catch (NotFoundException gone) {
             // Already removed.
         }
+        // After the volume: while a volume binds into the image, the image must stay.
+        images.remove(volumeName);
     }
 
     @Override
@@ -222,7 +270,11 @@ public class DockerSandboxProvider implements SandboxProvider {
                         SandboxLabels.DEPLOYMENT + "=" + config.deployment(),
                         SandboxLabels.KIND + "=" + KIND_WORKSPACE))
                 .exec().getVolumes();
-        return volumes == null ? List.of() : volumes.stream().map(InspectVolumeResponse::getName).toList();
+        java.util.Set<String> names = new java.util.TreeSet<>(images.list());
+        if (volumes != null) {
+            volumes.stream().map(InspectVolumeResponse::getName).forEach(names::add);
+        }
+        return List.copyOf(names);
     }
 
     String containerName(String environmentId) {
