@@ -287,7 +287,7 @@ class ApiInputSweepTest {
             Map.entry("/v1/usage", Set.of("GET")),
             Map.entry("/v1/budget", Set.of("GET")),
             Map.entry("/admin/v1/tenants", Set.of("GET", "POST")),
-            Map.entry("/admin/v1/tenants/default", Set.of("GET", "PATCH")),
+            Map.entry("/admin/v1/tenants/default", Set.of("GET", "PATCH", "DELETE")),
             Map.entry("/admin/v1/tenants/default/keys", Set.of("GET", "POST")),
             Map.entry("/admin/v1/tenants/default/keys/key_" + "a".repeat(26), Set.of("DELETE")),
             Map.entry("/admin/v1/tenants/default/budget", Set.of("GET", "PUT")),

@@ -121,10 +121,8 @@ class SandboxHardeningTest {
         Api.exec(id, Map.of("command", "touch /etc/owned")).statusCode(200).body("exit_code", not(equalTo(0)));
         Api.exec(id, Map.of("command", "test -S /var/run/docker.sock")).statusCode(200).body("exit_code", equalTo(1));
         Api.execOk(id, "grep CapEff /proc/self/status").body("stdout", equalTo("CapEff:\t0000000000000000\n"));
-        // No way out: the routing table has no default route (proven without sending anything anywhere; names
-        // would be resolved by the engine's DNS on the host, which tests never ask about outside names).
-        Api.execOk(id, "awk 'NR > 1 && $2 == \"00000000\"' /proc/net/route").body("stdout", equalTo(""));
-        Api.execOk(id, "awk 'NR > 1' /proc/net/route | wc -l").body("stdout", not(equalTo("0\n")));
+        // No way out is the network's "internal" flag, read back above; nothing here sends traffic anywhere else
+        // to show it (HostFirewallTest attacks the host's own ports from inside).
         Api.execOk(id, "touch /workspace/ok /tmp/ok");
     }
 }
