@@ -47,6 +47,8 @@ final class EdgeConnection extends ChannelInboundHandlerAdapter {
     private static final long MAX_TICK_MILLIS = 1000;
     /** As Quarkus's default quarkus.http.limits.max-initial-line-length; a longer line is Vert.x's to refuse. */
     private static final int MAX_REQUEST_LINE = 4096;
+    /** What a connection refused for the per-address cap is asked to wait before it tries again. */
+    private static final int REFUSED_RETRY_SECONDS = 1;
     private static final Pattern REQUEST_LINE = Pattern.compile("^\\S+ \\S+ HTTP/(\\d+\\.\\d+)$");
 
     private final long headerTimeout;
@@ -236,10 +238,11 @@ final class EdgeConnection extends ChannelInboundHandlerAdapter {
         context.close();
     }
 
-    /** Over the per-address cap: 429 with the envelope, then close. */
+    /** Over the per-address cap: 429 with the envelope and Retry-After, then close. */
     private void refuse(ChannelHandlerContext ctx) {
-        answerAndClose(ctx, "429 Too Many Requests", ErrorBody.of(ApiStatus.RESOURCE_EXHAUSTED,
-                "too many open connections from this address; close some and retry"));
+        answerAndClose(ctx, "429 Too Many Requests", "Retry-After: " + REFUSED_RETRY_SECONDS + "\r\n",
+                ErrorBody.of(ApiStatus.RESOURCE_EXHAUSTED,
+                        "too many open connections from this address; close some and retry"));
     }
 
     /**
@@ -247,6 +250,11 @@ final class EdgeConnection extends ChannelInboundHandlerAdapter {
      * sits in front of TLS, where the bytes would be garbage, so there it only closes.
      */
     private void answerAndClose(ChannelHandlerContext ctx, String status, ErrorBody error) {
+        answerAndClose(ctx, status, "", error);
+    }
+
+    /** {@code headers}: more header lines, each ending in CRLF. */
+    private void answerAndClose(ChannelHandlerContext ctx, String status, String headers, ErrorBody error) {
         if (tick != null) {
             tick.cancel(false);
         }
@@ -255,8 +263,8 @@ final class EdgeConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         byte[] body = error.toJson().getBytes(StandardCharsets.UTF_8);
-        String head = "HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-                + "\r\nConnection: close\r\n\r\n";
+        String head = "HTTP/1.1 " + status + "\r\n" + headers + "Content-Type: application/json\r\nContent-Length: "
+                + body.length + "\r\nConnection: close\r\n\r\n";
         ctx.writeAndFlush(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.ISO_8859_1), body))
                 .addListener(done -> ctx.close());
     }

@@ -174,6 +174,7 @@ class HttpEdgeTest {
             JsonObject error = new JsonObject(refusal.substring(refusal.indexOf("\r\n\r\n") + 4)).getJsonObject("error");
             assertEquals(429, error.getInteger("code"));
             assertEquals("RESOURCE_EXHAUSTED", error.getString("status"));
+            assertTrue(refusal.contains("\r\nRetry-After: 1\r\n"), refusal);
         } finally {
             for (Socket socket : open) {
                 socket.close();
