@@ -63,22 +63,17 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
     }
 
     private static Integer field(JsonObject patch, String name, Integer current) {
-        if (!patch.containsKey(name)) {
-            return current;
-        }
-        Object value = patch.getValue(name);
-        if (value == null) {
-            return null;
-        }
-        long number = wholeNumber(name, value);
-        if (number < 1 || number > Integer.MAX_VALUE) {
-            throw ApiException.invalidArgument("limits." + name + " must be between 1 and " + Integer.MAX_VALUE);
-        }
-        return (int) number;
+        Long number = ranged(patch, name, current == null ? null : current.longValue(), 1, Integer.MAX_VALUE);
+        return number == null ? null : number.intValue();
     }
 
     /** A byte count: a whole number (or its decimal string, as int64 travels in JSON) in the workspace range. */
     private static Long bytesField(JsonObject patch, String name, Long current) {
+        return ranged(patch, name, current, MIN_WORKSPACE_BYTES, MAX_WORKSPACE_BYTES_LIMIT);
+    }
+
+    /** The patched value of one limit: absent keeps {@code current}, null clears it, else a whole number in range. */
+    private static Long ranged(JsonObject patch, String name, Long current, long min, long max) {
         if (!patch.containsKey(name)) {
             return current;
         }
@@ -87,9 +82,8 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
             return null;
         }
         long number = wholeNumber(name, value);
-        if (number < MIN_WORKSPACE_BYTES || number > MAX_WORKSPACE_BYTES_LIMIT) {
-            throw ApiException.invalidArgument("limits." + name + " must be between " + MIN_WORKSPACE_BYTES
-                    + " and " + MAX_WORKSPACE_BYTES_LIMIT);
+        if (number < min || number > max) {
+            throw ApiException.invalidArgument("limits." + name + " must be between " + min + " and " + max);
         }
         return number;
     }

@@ -252,4 +252,38 @@ class ExecEndpointTest {
         assertTrue(elapsed.compareTo(Duration.ofMillis(1500L * commands - 1500)) < 0,
                 "four 1.5 s commands took " + elapsed + ", so they ran one after another");
     }
+
+    // ---- text no process or path can carry: a 400 naming the field, never a 500 -----------------------
+
+    /** Raw JSON, so the escapes reach the daemon exactly as a caller could send them. */
+    static Stream<Arguments> unpassable() {
+        return Stream.of(
+                Arguments.of("{\"command\":\"echo a\\u0000b\"}", "command"),
+                Arguments.of("{\"command\":[\"echo\",\"a\\u0000b\"]}", "command[1]"),
+                Arguments.of("{\"command\":[\"echo\",\"\\ud800\"]}", "command[1]"),
+                Arguments.of("{\"command\":\"echo \\udc00\"}", "command"),
+                Arguments.of("{\"command\":\"pwd\",\"cwd\":\"a\\u0000b\"}", "path"),
+                Arguments.of("{\"command\":\"pwd\",\"cwd\":\"dir\\ud800\"}", "path"),
+                Arguments.of("{\"command\":\"env\",\"env\":{\"NAME\":\"\\udbff\"}}", "env value of NAME"),
+                Arguments.of("{\"command\":\"env\",\"env\":{\"N\\ud800\":\"x\"}}", "env name"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("unpassable")
+    void refusedAsInvalidArgumentNamingTheField(String request, String field) {
+        Map<String, Object> error = api.postRaw("/exec", request).error(400, "INVALID_ARGUMENT");
+        String message = (String) error.get("message");
+        assertTrue(message.startsWith(field + " ") || message.contains(field), message);
+    }
+
+    @Test
+    void aFilePathWithANulIsRefused() {
+        api.get("/files?path=a%00b").error(400, "INVALID_ARGUMENT");
+    }
+
+    @Test
+    void ordinaryUnicodeStillRuns() {
+        Map<String, Object> result = api.exec(Map.of("command", List.of("printf", "%s", "é😀"))).ok().json();
+        assertEquals("é😀", result.get("stdout"));
+    }
 }

@@ -152,13 +152,19 @@ public class WorkspaceImages {
     public void unmount(String volumeName) {
         synchronized (lock(volumeName)) {
             Path mountPoint = mountPoint(volumeName);
-            if (isMounted(mountPoint)) {
-                try {
-                    run("umount", mountPoint.toString());
-                } catch (SandboxException busy) {
-                    LOG.debugf("workspace %s stays mounted: %s", volumeName, busy.getMessage());
-                }
+            if (isMounted(mountPoint) && !tryUnmount(mountPoint)) {
+                LOG.debugf("workspace %s stays mounted: it is busy", volumeName);
             }
+        }
+    }
+
+    /** False when the file system is busy (a process still has it open): it stays mounted. */
+    private boolean tryUnmount(Path mountPoint) {
+        try {
+            run("umount", mountPoint.toString());
+            return true;
+        } catch (SandboxException busy) {
+            return false;
         }
     }
 
@@ -166,13 +172,9 @@ public class WorkspaceImages {
     public void remove(String volumeName) {
         synchronized (lock(volumeName)) {
             Path mountPoint = mountPoint(volumeName);
-            if (isMounted(mountPoint)) {
-                try {
-                    run("umount", mountPoint.toString());
-                } catch (SandboxException busy) {
-                    // The volume is already removed; detach lazily so deleting the image frees its space.
-                    run("umount", "-l", mountPoint.toString());
-                }
+            if (isMounted(mountPoint) && !tryUnmount(mountPoint)) {
+                // The volume is already removed; detach lazily so deleting the image frees its space.
+                run("umount", "-l", mountPoint.toString());
             }
             try {
                 Files.deleteIfExists(image(volumeName));
