@@ -5,8 +5,10 @@ import dev.wharf.runtime.agent.AgentResource;
 import dev.wharf.runtime.agent.AgentRuns;
 import dev.wharf.runtime.browser.HeadlessChromium;
 import dev.wharf.runtime.exec.CommandRunner;
+import dev.wharf.runtime.exec.CommandUser;
 import dev.wharf.runtime.exec.ExecResource;
 import dev.wharf.runtime.exec.OomKillCounter;
+import dev.wharf.runtime.exec.ProcessLimitGuard;
 import dev.wharf.runtime.files.FilesResource;
 import dev.wharf.runtime.files.UsageResource;
 import dev.wharf.runtime.files.Workspace;
@@ -20,9 +22,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 
 /** The running daemon: wires the endpoints together and owns the server and its threads. */
 public final class Daemon implements AutoCloseable {
@@ -33,8 +37,8 @@ public final class Daemon implements AutoCloseable {
     public static final String CHROMIUM_VARIABLE = "WHARF_CHROMIUM";
 
     /**
-     * Requests served at once; an exec holds its thread for the command's whole run, so this is
-     * also the number of commands that can run at the same time. Threads start only when needed.
+     * Requests served at once; an exec holds its thread for the command's whole run, which is why
+     * {@link CommandRunner#MAX_RUNNING} stays below this.
      */
     static final int REQUEST_THREADS = 32;
     /** Connections the kernel queues while every request thread is busy. */
@@ -47,10 +51,12 @@ public final class Daemon implements AutoCloseable {
     private final ExecutorService requestThreads;
     private final ExecutorService outputReaders;
     private final CommandRunner commands;
+    private final ProcessLimitGuard processLimit;
     private final AgentRuns agentRuns;
 
     private Daemon(HttpServer server, ExecutorService requestThreads, ExecutorService outputReaders,
-                   CommandRunner commands, AgentRuns agentRuns) {
+                   CommandRunner commands, ProcessLimitGuard processLimit, AgentRuns agentRuns) {
+        this.processLimit = processLimit;
         this.server = server;
         this.requestThreads = requestThreads;
         this.outputReaders = outputReaders;
@@ -60,13 +66,17 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * @param token null to serve without authentication
+     * @param commandUser who commands run as; empty for the daemon's own user
      */
-    public static Daemon start(int port, Path workspaceRoot, String token) throws IOException {
+    public static Daemon start(int port, Path workspaceRoot, String token, Optional<CommandUser> commandUser)
+            throws IOException {
         Files.createDirectories(workspaceRoot);
         Workspace workspace = new Workspace(workspaceRoot);
         ExecutorService outputReaders = Executors.newCachedThreadPool(NamedThreads.background("wharf-exec-output"));
         CommandRunner commands = new CommandRunner(workspace, OomKillCounter.ofOwnCgroup(), outputReaders,
-                Set.of(TOKEN_VARIABLE));
+                Set.of(TOKEN_VARIABLE), commandUser);
+        ProcessLimitGuard processLimit = commands.processLimitGuard();
+        processLimit.start();
         WorkspaceFiles workspaceFiles = new WorkspaceFiles(workspace);
         FilesResource files = new FilesResource(workspaceFiles);
         UsageResource usage = new UsageResource(new WorkspaceUsage(workspace));
@@ -90,12 +100,15 @@ public final class Daemon implements AutoCloseable {
                 .route("POST", "/agent/runs/{run_id}/cancel", agent::cancel);
 
         HttpServer server = HttpServer.create(new InetSocketAddress(ANY_ADDRESS, port), CONNECTION_BACKLOG);
-        ExecutorService requestThreads = Executors.newFixedThreadPool(REQUEST_THREADS,
+        ThreadPoolExecutor requestThreads = (ThreadPoolExecutor) Executors.newFixedThreadPool(REQUEST_THREADS,
                 NamedThreads.workers("wharf-http"));
+        // All at once, now: a command that exhausts the sandbox's process limit (a fork bomb) must not leave the
+        // daemon unable to start the thread that would answer its health check.
+        requestThreads.prestartAllCoreThreads();
         server.setExecutor(requestThreads);
         server.createContext("/", router);
         server.start();
-        return new Daemon(server, requestThreads, outputReaders, commands, agentRuns);
+        return new Daemon(server, requestThreads, outputReaders, commands, processLimit, agentRuns);
     }
 
     private static Path chromiumBinary() {
@@ -113,6 +126,7 @@ public final class Daemon implements AutoCloseable {
     public void close() {
         // Before the runner refuses new commands, so the loop stops instead of failing tool after tool.
         agentRuns.close();
+        processLimit.close();
         commands.close();
         // A command can be mid-start, not yet known to the runner, when SIGTERM arrives; as the
         // sandbox's main process the daemon owns every process below it, so sweep them all.

@@ -1,6 +1,8 @@
 package dev.wharf.runtime;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 
 /**
  * Entry point of the in-sandbox daemon. Prints {@code listening on <port>} once it serves, which
@@ -26,10 +28,18 @@ public final class Main {
             System.exit(EXIT_USAGE);
             return;
         }
-        String token = System.getenv(Daemon.TOKEN_VARIABLE);
+        String token;
+        try {
+            token = token(options);
+        } catch (IOException e) {
+            System.err.println("agent-runtime: cannot read the token: " + e.getMessage());
+            System.exit(EXIT_USAGE);
+            return;
+        }
         if (token == null || token.isBlank()) {
             if (!options.insecureNoToken()) {
-                System.err.println("agent-runtime: " + Daemon.TOKEN_VARIABLE + " is not set; refusing to serve "
+                System.err.println("agent-runtime: no token (" + options.tokenFile().map(f -> f + " is empty")
+                        .orElse(Daemon.TOKEN_VARIABLE + " is not set") + "); refusing to serve "
                         + "without authentication (pass --insecure-no-token to do so anyway)");
                 System.exit(EXIT_USAGE);
                 return;
@@ -39,7 +49,7 @@ public final class Main {
         }
         Daemon daemon;
         try {
-            daemon = Daemon.start(options.port(), options.workspace(), token);
+            daemon = Daemon.start(options.port(), options.workspace(), token, options.commandUser());
         } catch (IOException | RuntimeException e) {
             System.err.println("agent-runtime: cannot serve: " + e.getMessage());
             System.exit(EXIT_FAILURE);
@@ -49,5 +59,18 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "wharf-shutdown"));
         System.out.println("listening on " + daemon.port());
         System.out.flush();
+    }
+
+    /**
+     * A token file keeps the token out of the process environment, which every child would otherwise inherit
+     * and which {@code /proc/<pid>/environ} shows for the process's whole life. Only the first line counts.
+     */
+    private static String token(ServeOptions options) throws IOException {
+        if (options.tokenFile().isEmpty()) {
+            return System.getenv(Daemon.TOKEN_VARIABLE);
+        }
+        String content = Files.readString(options.tokenFile().get(), StandardCharsets.UTF_8);
+        int end = content.indexOf('\n');
+        return (end < 0 ? content : content.substring(0, end)).strip();
     }
 }

@@ -33,6 +33,21 @@ public interface EnvironmentConfig {
     @WithDefault("15s")
     String reconcileInterval();
 
+    /** How often every active sandbox's daemon gets a health check (see SandboxLiveness). */
+    @WithDefault("5s")
+    String livenessInterval();
+
+    /** How long one health check may take to be answered before it counts as missed. */
+    @WithDefault("2s")
+    Duration livenessProbeTimeout();
+
+    /**
+     * A sandbox whose daemon has missed every health check for this long is unresponsive: it is stopped, the
+     * environment fails with reason {@code unresponsive}, and work running on it fails.
+     */
+    @WithDefault("30s")
+    Duration livenessTimeout();
+
     /** A provisioning row older than this without a live owner is treated as abandoned by a crashed control plane. */
     @WithDefault("5m")
     Duration provisioningAbandonedAfter();

@@ -24,6 +24,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.streams.ReadStream;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -327,6 +328,22 @@ public class EnvironmentService {
                 SandboxFailure failure = SandboxFailure.diagnose(state.orElse(null));
                 return markStopped(env.id, env.containerId, failure).replaceWith(java.util.Optional.of(failure));
             });
+        });
+    }
+
+    /**
+     * A sandbox whose daemon stopped answering for {@code silence}: if its container stopped meanwhile, that is
+     * recorded as it is; otherwise the environment fails as unresponsive and the container is removed, which
+     * closes its metering. Either way the files stay, and the environment can be used again or deleted.
+     */
+    Uni<Void> markUnresponsive(Environment env, Duration silence) {
+        return blocking.run(() -> provider.inspect(env.containerId)).chain(state -> {
+            SandboxFailure failure = state.isPresent() && state.get().running()
+                    ? new SandboxFailure(SandboxFailure.Reason.UNRESPONSIVE, null, "the sandbox's daemon did not "
+                            + "answer its health checks for " + silence.toSeconds() + " s (its processes may be "
+                            + "stopped or starved), so the sandbox was stopped; its files are kept")
+                    : SandboxFailure.diagnose(state.orElse(null));
+            return markStopped(env.id, env.containerId, failure);
         });
     }
 

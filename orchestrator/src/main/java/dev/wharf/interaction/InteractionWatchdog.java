@@ -2,7 +2,9 @@ package dev.wharf.interaction;
 
 import dev.wharf.api.ApiException;
 import dev.wharf.api.ApiStatus;
+import dev.wharf.environment.Environment;
 import dev.wharf.environment.EnvironmentService;
+import dev.wharf.environment.EnvironmentStatus;
 import dev.wharf.platform.SafeContext;
 import dev.wharf.sandbox.SandboxDaemonClient;
 import dev.wharf.sandbox.SandboxUnreachableException;
@@ -89,7 +91,15 @@ public class InteractionWatchdog {
             return Uni.createFrom().voidItem();
         }
         return environments.get(row.tenantId(), row.environmentId())
-                .chain(env -> daemon.runStatus(env.sandboxAddress, env.sandboxToken, row.id()))
+                .chain(env -> env.status != EnvironmentStatus.ACTIVE && env.failureMessage != null
+                        // The sandbox failed (it died, or stopped answering): the run cannot report any more.
+                        ? fail(row, InteractionFailures.SANDBOX_ERROR, "the sandbox stopped ("
+                                + env.failureReason + "): " + env.failureMessage)
+                        : checkRunInSandbox(row, env));
+    }
+
+    private Uni<Void> checkRunInSandbox(Interaction row, Environment env) {
+        return daemon.runStatus(env.sandboxAddress, env.sandboxToken, row.id())
                 .chain(status -> "running".equals(status.getString("status")) ? Uni.createFrom().voidItem()
                         : fail(row, InteractionFailures.SANDBOX_ERROR,
                                 "the agent run ended without reporting its result"))

@@ -80,6 +80,13 @@ public interface SandboxConfig {
     @WithDefault("/var/lib/wharf/workspaces")
     String workspaceDir();
 
+    /**
+     * Host directory for the daemons' token files, each bound read-only into its sandbox (readable there by the
+     * daemon's uid only). The default is on /run, a memory file system on most hosts: tokens never reach a disk.
+     */
+    @WithDefault("/run/wharf/tokens")
+    String tokenDir();
+
     /** Port the in-sandbox daemon (agent-runtime) listens on. */
     @WithDefault("7070")
     int daemonPort();

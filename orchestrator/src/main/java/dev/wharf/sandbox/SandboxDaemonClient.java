@@ -55,6 +55,11 @@ public class SandboxDaemonClient {
                 .replaceWithVoid();
     }
 
+    /** One health check: succeeds when the daemon answers within {@code timeout}, fails as unreachable otherwise. */
+    public Uni<Void> health(String address, Duration timeout) {
+        return json(HttpMethod.GET, address + "/health", null, null, timeout).replaceWithVoid();
+    }
+
     /** Runs a command; the HTTP timeout is the command's own timeout plus a margin for the reply. */
     public Uni<JsonObject> exec(String address, String token, JsonObject request, Duration commandTimeout) {
         return json(HttpMethod.POST, address + "/exec", token, request, commandTimeout.plus(config.daemonRequestTimeout()));

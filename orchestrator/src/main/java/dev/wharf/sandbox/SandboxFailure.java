@@ -16,7 +16,9 @@ public record SandboxFailure(Reason reason, Integer exitCode, String message) {
         /** The container could not be started, or never became ready. */
         START_FAILED("start_failed"),
         /** The container disappeared from the engine. */
-        LOST("lost");
+        LOST("lost"),
+        /** The container ran but its daemon stopped answering (stopped, starved or wedged); it was stopped. */
+        UNRESPONSIVE("unresponsive");
 
         private final String wire;
 

@@ -14,6 +14,8 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
 import dev.wharf.sandbox.ByteSize;
 import dev.wharf.sandbox.SandboxConfig;
+import dev.wharf.sandbox.docker.DaemonTokenFiles;
+import dev.wharf.sandbox.docker.SandboxHardening;
 import dev.wharf.sandbox.docker.WorkspaceImages;
 import dev.wharf.support.Api;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -39,6 +41,8 @@ class SandboxHardeningTest {
     DockerClient docker;
     @Inject
     WorkspaceImages images;
+    @Inject
+    DaemonTokenFiles tokens;
     @Inject
     SandboxConfig sandboxConfig;
 
@@ -67,11 +71,14 @@ class SandboxHardeningTest {
     void inspectShowsEveryHardeningSetting() {
         HostConfig host = container.getHostConfig();
         assertTrue(Arrays.asList(host.getCapDrop()).contains(Capability.ALL), "all capabilities dropped");
-        assertTrue(host.getCapAdd() == null || host.getCapAdd().length == 0, "no capability added back");
+        // Only what the daemon needs; the entrypoint drops root at once and commands get none of them.
+        assertEquals(java.util.Set.copyOf(SandboxHardening.DAEMON_CAPABILITIES), java.util.Set.of(host.getCapAdd()));
         assertTrue(host.getSecurityOpts().stream().anyMatch(o -> o.startsWith("no-new-privileges")));
         assertTrue(host.getReadonlyRootfs(), "read-only root filesystem");
         assertFalse(Boolean.TRUE.equals(host.getPrivileged()));
-        assertEquals("1000:1000", container.getConfig().getUser());
+        assertEquals("0:0", container.getConfig().getUser(), "root only until the entrypoint's setpriv");
+        assertTrue(container.getConfig().getEnv() == null || Arrays.stream(container.getConfig().getEnv())
+                .noneMatch(variable -> variable.startsWith("WHARF_SANDBOX_TOKEN")), "no token in the environment");
         assertEquals(256L * 1024 * 1024, host.getMemory());
         assertEquals(host.getMemory(), host.getMemorySwap(), "no swap on top of the memory limit");
         assertEquals(1_000_000_000L, host.getNanoCPUs());
@@ -87,12 +94,17 @@ class SandboxHardeningTest {
     }
 
     @Test
-    void onlyTheWorkspaceVolumeIsMountedNoHostPathsNoDockerSocket() {
+    void onlyTheWorkspaceAndTheTokenFileAreMountedNoOtherHostPathsNoDockerSocket() {
         assertTrue(container.getHostConfig().getBinds() == null || container.getHostConfig().getBinds().length == 0);
         List<InspectContainerResponse.Mount> mounts = container.getMounts();
-        assertEquals(1, mounts.size(), "one mount: " + mounts);
-        assertEquals("/workspace", mounts.get(0).getDestination().getPath());
-        assertEquals("wharf-ws-" + id, mounts.get(0).getName());
+        assertEquals(2, mounts.size(), "two mounts: " + mounts);
+        InspectContainerResponse.Mount workspace = mounts.stream()
+                .filter(m -> "/workspace".equals(m.getDestination().getPath())).findFirst().orElseThrow();
+        assertEquals("wharf-ws-" + id, workspace.getName());
+        InspectContainerResponse.Mount token = mounts.stream()
+                .filter(m -> SandboxHardening.TOKEN_FILE.equals(m.getDestination().getPath())).findFirst().orElseThrow();
+        assertFalse(token.getRW(), "the token file is read-only");
+        assertEquals(tokens.file(id).toString(), token.getSource());
         assertTrue(container.getHostConfig().getDevices() == null
                 || container.getHostConfig().getDevices().length == 0, "no host devices");
     }

@@ -1,5 +1,6 @@
 package dev.wharf.runtime.exec;
 
+import dev.wharf.runtime.error.ErrorStatus;
 import dev.wharf.runtime.error.RequestException;
 import dev.wharf.runtime.files.Workspace;
 import dev.wharf.runtime.files.WorkspacePath;
@@ -12,15 +13,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs commands in the workspace: one process per call, with a deadline, bounded output capture and
- * OOM diagnosis. Calls are independent and may run concurrently.
+ * OOM diagnosis. Calls are independent and may run concurrently, up to {@link #MAX_RUNNING}.
+ *
+ * <p>Each command starts as the leader of a session of its own, under the {@link CommandUser} when one is
+ * configured (with no capabilities left), and at a lower CPU priority than the daemon. The session is what a
+ * timeout kills: every process the command started, including orphans re-parented away from it (a fork bomb's
+ * children), unless one deliberately left the session. The priority keeps the daemon answering its health checks
+ * while a command saturates the sandbox's CPU share.
  */
 public final class CommandRunner implements AutoCloseable {
 
@@ -44,11 +53,21 @@ public final class CommandRunner implements AutoCloseable {
     /** $0 of the prologue, which is what bash names in its own messages, e.g. "command not found". */
     private static final String PROLOGUE_NAME = "wharf-exec";
     private static final File NO_INPUT = new File("/dev/null");
+    /**
+     * Commands at once. Each exec request holds one of the daemon's request threads for the command's whole
+     * run, so this stays below the daemon's thread count: health checks and file calls always find a thread.
+     */
+    public static final int MAX_RUNNING = 24;
+    /** Niceness of commands: the daemon (0) gets about ten times their CPU weight when both want it. */
+    static final int COMMAND_NICENESS = 10;
 
     private final Workspace workspace;
     private final OomKillCounter oomKills;
     private final Executor outputReaders;
     private final Set<String> hiddenVariables;
+    private final Optional<CommandUser> user;
+    private final Semaphore slots = new Semaphore(MAX_RUNNING);
+    private final CommandSessions sessions = new CommandSessions();
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -56,17 +75,31 @@ public final class CommandRunner implements AutoCloseable {
      * @param outputReaders runs two pipe readers per command; they may outlive the call while a
      *                      background child holds a pipe, so its threads must not keep the JVM alive
      * @param hiddenVariables daemon environment variables commands must not see (the sandbox token)
+     * @param user who commands run as; empty for the daemon's own user
      */
     public CommandRunner(Workspace workspace, OomKillCounter oomKills, Executor outputReaders,
-                         Set<String> hiddenVariables) {
+                         Set<String> hiddenVariables, Optional<CommandUser> user) {
         this.workspace = workspace;
         this.oomKills = oomKills;
         this.outputReaders = outputReaders;
         this.hiddenVariables = Set.copyOf(hiddenVariables);
+        this.user = user;
     }
 
     public ExecResult run(ExecRequest request) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(withPrologue(request.argv()))
+        if (!slots.tryAcquire()) {
+            throw new RequestException(ErrorStatus.RESOURCE_EXHAUSTED, MAX_RUNNING
+                    + " commands are already running in this sandbox; wait for one to finish");
+        }
+        try {
+            return runHoldingSlot(request);
+        } finally {
+            slots.release();
+        }
+    }
+
+    private ExecResult runHoldingSlot(ExecRequest request) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(launch(request.argv()))
                 .directory(workingDirectory(request.cwd()).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(NO_INPUT));
         Map<String, String> environment = builder.environment();
@@ -75,7 +108,8 @@ public final class CommandRunner implements AutoCloseable {
 
         OptionalLong oomKillsBefore = oomKills.read();
         long started = System.nanoTime();
-        Process process = builder.start();
+        Process process = start(builder);
+        sessions.started(process.pid());
         running.add(process);
         try {
             // Checked after registering, and close() sets the flag before it looks: a command
@@ -100,9 +134,11 @@ public final class CommandRunner implements AutoCloseable {
             stdout.awaitEnd(outputDeadline);
             stderr.awaitEnd(outputDeadline);
 
-            boolean oomKilled = !timedOut && exitCode == KILLED_EXIT_CODE
+            boolean processLimitKilled = sessions.wasEndedAtLimit(process.pid());
+            boolean oomKilled = !timedOut && !processLimitKilled && exitCode == KILLED_EXIT_CODE
                     && increased(oomKillsBefore, oomKills.read());
-            return new ExecResult(exitCode, stdout.seal(), stderr.seal(), durationMs, timedOut, oomKilled);
+            return new ExecResult(exitCode, stdout.seal(), stderr.seal(), durationMs, timedOut, oomKilled,
+                    processLimitKilled);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while the command ran");
@@ -112,6 +148,11 @@ public final class CommandRunner implements AutoCloseable {
                 ProcessTree.kill(process.toHandle());
             }
         }
+    }
+
+    /** A guard over the sandbox's process limit for the commands this runner starts; the caller starts it. */
+    public ProcessLimitGuard processLimitGuard() {
+        return ProcessLimitGuard.ofOwnCgroup(sessions, user);
     }
 
     /**
@@ -132,8 +173,30 @@ public final class CommandRunner implements AutoCloseable {
         return directory.location();
     }
 
-    private static List<String> withPrologue(List<String> argv) {
+    /** A fork that fails for want of processes is the sandbox's limit, not the daemon's fault. */
+    private static Process start(ProcessBuilder builder) throws IOException {
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("error=11") || message.contains("Resource temporarily unavailable")) {
+                throw new RequestException(ErrorStatus.RESOURCE_EXHAUSTED, "the sandbox has reached its process "
+                        + "limit, so the command could not start; end some of its processes and try again");
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * setpriv switches to the command user and clears the capabilities the daemon holds (inheritable and
+     * ambient: with those empty, and no-new-privileges set on the sandbox, the command's exec leaves it none);
+     * setsid makes the command a session leader; nice lowers its priority; then the OOM prologue.
+     */
+    private List<String> launch(List<String> argv) {
         List<String> command = new ArrayList<>();
+        user.ifPresent(u -> command.addAll(List.of("setpriv", "--reuid=" + u.uid(), "--regid=" + u.gid(),
+                "--clear-groups", "--inh-caps=-all", "--ambient-caps=-all", "--")));
+        command.addAll(List.of("setsid", "--wait", "nice", "-n", Integer.toString(COMMAND_NICENESS)));
         command.add("bash");
         command.add("-c");
         command.add(OOM_VICTIM_PROLOGUE);

@@ -9,9 +9,11 @@ import java.util.Map;
  * @param exitCode   the exit value; 128 + n when signal n ended it (137 for SIGKILL)
  * @param durationMs from start until the command exited, without the wait for its pipes
  * @param oomKilled  SIGKILLed while the cgroup's OOM-kill counter went up, and not by our timeout
+ * @param processLimitKilled SIGKILLed with its whole session because its processes exhausted the sandbox's
+ *                   process limit (see {@link ProcessLimitGuard})
  */
 public record ExecResult(int exitCode, CapturedOutput stdout, CapturedOutput stderr, long durationMs,
-                         boolean timedOut, boolean oomKilled) {
+                         boolean timedOut, boolean oomKilled, boolean processLimitKilled) {
 
     public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
@@ -23,6 +25,7 @@ public record ExecResult(int exitCode, CapturedOutput stdout, CapturedOutput std
         json.put("stdout_truncated", stdout.truncated());
         json.put("stderr_truncated", stderr.truncated());
         json.put("oom_killed", oomKilled);
+        json.put("process_limit_killed", processLimitKilled);
         return json;
     }
 }

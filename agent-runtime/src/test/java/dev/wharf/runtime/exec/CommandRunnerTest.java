@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,7 +38,8 @@ class CommandRunnerTest {
     @BeforeEach
     void setUp() throws IOException {
         counter = Files.writeString(cgroup.resolve("memory.events"), "oom 0\noom_kill 0\n");
-        runner = new CommandRunner(new Workspace(workspace), new OomKillCounter(List.of(counter)), readers, Set.of());
+        runner = new CommandRunner(new Workspace(workspace), new OomKillCounter(List.of(counter)), readers, Set.of(),
+                Optional.empty());
     }
 
     @AfterEach
@@ -85,7 +87,7 @@ class CommandRunnerTest {
         String someInheritedVariable = System.getenv().keySet().stream()
                 .filter(name -> !name.equals("PATH")).findFirst().orElseThrow();
         CommandRunner hiding = new CommandRunner(new Workspace(workspace), new OomKillCounter(List.of()), readers,
-                Set.of(someInheritedVariable));
+                Set.of(someInheritedVariable), Optional.empty());
 
         ExecResult result = hiding.run(ExecRequest.fromJson(Map.of("command", List.of("env"))));
 

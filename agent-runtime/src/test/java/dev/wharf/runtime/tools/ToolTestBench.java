@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,7 +26,7 @@ final class ToolTestBench implements AutoCloseable {
 
     ToolTestBench(Path workspace, Path chromium) throws IOException {
         Workspace root = new Workspace(workspace);
-        commands = new CommandRunner(root, new OomKillCounter(List.of()), readers, Set.of());
+        commands = new CommandRunner(root, new OomKillCounter(List.of()), readers, Set.of(), Optional.empty());
         tools = new BuiltinTools(new WorkspaceFiles(root), commands, new HeadlessChromium(chromium, commands))
                 .select(null, LIMITS);
     }

@@ -40,11 +40,14 @@ public class DockerSandboxProvider implements SandboxProvider {
     private final DockerClient docker;
     private final SandboxConfig config;
     private final WorkspaceImages images;
+    private final DaemonTokenFiles tokens;
 
-    public DockerSandboxProvider(DockerClient docker, SandboxConfig config, WorkspaceImages images) {
+    public DockerSandboxProvider(DockerClient docker, SandboxConfig config, WorkspaceImages images,
+                                 DaemonTokenFiles tokens) {
         this.docker = docker;
         this.config = config;
         this.images = images;
+        this.tokens = tokens;
     }
 
     @Override
@@ -53,8 +56,8 @@ public class DockerSandboxProvider implements SandboxProvider {
         // First: removing a stale container unmounts its workspace image, which ensureWorkspace then mounts.
         removeStaleContainer(name);
         ensureWorkspace(spec);
+        Path tokenFile = tokens.write(spec.environmentId(), spec.daemonToken());
         List<String> env = new ArrayList<>();
-        env.add("WHARF_SANDBOX_TOKEN=" + spec.daemonToken());
         env.add("WHARF_ENVIRONMENT_ID=" + spec.environmentId());
         spec.env().forEach((key, value) -> env.add(key + "=" + value));
         CreateContainerResponse created = docker.createContainerCmd(config.image())
@@ -64,7 +67,7 @@ public class DockerSandboxProvider implements SandboxProvider {
                 .withWorkingDir(SandboxHardening.WORKSPACE)
                 .withEnv(env)
                 .withLabels(SandboxLabels.forSandbox(config.deployment(), spec.environmentId(), KIND_SANDBOX))
-                .withHostConfig(SandboxHardening.hostConfig(config, spec.volumeName()))
+                .withHostConfig(SandboxHardening.hostConfig(config, spec.volumeName(), tokenFile))
                 .exec();
         String containerId = created.getId();
         try {
@@ -129,6 +132,7 @@ public class DockerSandboxProvider implements SandboxProvider {
     @Override
     public Optional<Instant> remove(String containerId) {
         Optional<String> workspace = workspaceOf(containerId);
+        Optional<String> environmentId = inspect(containerId).map(SandboxState::environmentId);
         try {
             docker.stopContainerCmd(containerId).withTimeout(STOP_GRACE_SECONDS).exec();
         } catch (NotFoundException gone) {
@@ -147,6 +151,7 @@ public class DockerSandboxProvider implements SandboxProvider {
             LOG.debugf("removal of %s already in progress", containerId);
         }
         awaitGone(containerId);
+        environmentId.ifPresent(tokens::remove);
         // The image is mounted only while a sandbox runs on it; the files stay in the image. Best effort: the
         // container is gone either way, and the next start or the workspace's removal finds the mount.
         workspace.ifPresent(volume -> {
@@ -260,6 +265,8 @@ public class DockerSandboxProvider implements SandboxProvider {
                 inspect(container.getId()).ifPresent(states::add);
             }
         }
+        tokens.removeAllBut(states.stream().map(SandboxState::environmentId).filter(java.util.Objects::nonNull)
+                .collect(java.util.stream.Collectors.toSet()));
         return states;
     }
 

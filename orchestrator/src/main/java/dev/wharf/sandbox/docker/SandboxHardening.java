@@ -8,6 +8,7 @@ import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.RestartPolicy;
 import dev.wharf.sandbox.ByteSize;
 import dev.wharf.sandbox.SandboxConfig;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -16,8 +17,25 @@ import java.util.Map;
  * each of these settings back with {@code docker inspect}.
  */
 public final class SandboxHardening {
-    /** The unprivileged user the image creates; the daemon and every command run as it. */
-    public static final String USER = "1000:1000";
+    /**
+     * The container starts as root with nothing but {@link #DAEMON_CAPABILITIES}, only for the image's entrypoint
+     * (setpriv) to switch to {@link #DAEMON_UID} at once, keeping those capabilities; nothing runs as root after
+     * that. The daemon in turn starts every command as {@link #COMMAND_UID}, with no capability at all.
+     */
+    public static final String USER = "0:0";
+    /** The daemon's uid (and gid), user wharfd in the image. */
+    public static final int DAEMON_UID = 1001;
+    /** The uid (and gid) user code runs as, user wharf in the image; it owns the workspace and the home tmpfs. */
+    public static final int COMMAND_UID = 1000;
+    /**
+     * What the daemon needs: start commands as another user (SETUID, SETGID), end them at their deadlines (KILL),
+     * and manage whatever user code left in the workspace, whatever its mode, handing the files it creates to the
+     * command user (DAC_OVERRIDE, CHOWN, FOWNER).
+     */
+    public static final List<Capability> DAEMON_CAPABILITIES = List.of(Capability.SETUID, Capability.SETGID,
+            Capability.KILL, Capability.DAC_OVERRIDE, Capability.CHOWN, Capability.FOWNER);
+    /** Where the daemon reads its token (see DaemonTokenFiles); the image's entrypoint names the same path. */
+    public static final String TOKEN_FILE = "/run/wharf/token";
     public static final String WORKSPACE = "/workspace";
     public static final String HOME = "/home/wharf";
     private static final long NANOS_PER_CPU = 1_000_000_000L;
@@ -25,10 +43,11 @@ public final class SandboxHardening {
     private SandboxHardening() {
     }
 
-    public static HostConfig hostConfig(SandboxConfig config, String volumeName) {
+    public static HostConfig hostConfig(SandboxConfig config, String volumeName, Path tokenFile) {
         long memory = ByteSize.parse(config.memory());
         return HostConfig.newHostConfig()
                 .withCapDrop(Capability.ALL)
+                .withCapAdd(DAEMON_CAPABILITIES.toArray(Capability[]::new))
                 .withSecurityOpts(List.of("no-new-privileges:true"))
                 .withPrivileged(false)
                 .withReadonlyRootfs(true)
@@ -36,12 +55,17 @@ public final class SandboxHardening {
                 .withTmpFs(Map.of(
                         "/tmp", "rw,exec,nosuid,nodev,size=" + config.tmpSize(),
                         // Owned by the sandbox user: Chromium profiles, font caches and git config live here.
-                        HOME, "rw,nosuid,nodev,size=" + config.homeSize() + ",uid=1000,gid=1000"))
+                        HOME, "rw,nosuid,nodev,size=" + config.homeSize() + ",uid=" + COMMAND_UID + ",gid="
+                                + COMMAND_UID))
                 // The workspace is a named volume so files outlive the container (expiry, restarts).
                 .withMounts(List.of(new Mount()
                         .withType(MountType.VOLUME)
                         .withSource(volumeName)
-                        .withTarget(WORKSPACE)))
+                        .withTarget(WORKSPACE), new Mount()
+                        .withType(MountType.BIND)
+                        .withSource(tokenFile.toString())
+                        .withTarget(TOKEN_FILE)
+                        .withReadOnly(true)))
                 .withMemory(memory)
                 .withMemorySwap(memory)
                 .withNanoCPUs(Math.round(config.cpus() * NANOS_PER_CPU))
