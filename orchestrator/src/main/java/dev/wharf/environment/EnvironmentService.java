@@ -317,7 +317,7 @@ public class EnvironmentService {
         return existing(id).chain(env -> {
             if (env.status != EnvironmentStatus.ACTIVE) {
                 return Uni.createFrom().item(java.util.Optional.ofNullable(env.failureReason == null ? null
-                        : new SandboxFailure(SandboxFailure.Reason.LOST, env.failureExitCode,
+                        : new SandboxFailure(SandboxFailure.Reason.fromWire(env.failureReason), env.failureExitCode,
                                 "environment is " + env.status.wire() + (env.failureMessage == null ? ""
                                         : ": " + env.failureMessage))));
             }
@@ -339,9 +339,9 @@ public class EnvironmentService {
     Uni<Void> markUnresponsive(Environment env, Duration silence) {
         return blocking.run(() -> provider.inspect(env.containerId)).chain(state -> {
             SandboxFailure failure = state.isPresent() && state.get().running()
-                    ? new SandboxFailure(SandboxFailure.Reason.UNRESPONSIVE, null, "the sandbox's daemon did not "
-                            + "answer its health checks for " + silence.toSeconds() + " s (its processes may be "
-                            + "stopped or starved), so the sandbox was stopped; its files are kept")
+                    ? new SandboxFailure(SandboxFailure.Reason.UNRESPONSIVE, null, "the sandbox was unresponsive: its "
+                            + "daemon did not answer health checks for " + silence.toSeconds() + " s (stopped or "
+                            + "starved processes), so it was stopped; its files are kept")
                     : SandboxFailure.diagnose(state.orElse(null));
             return markStopped(env.id, env.containerId, failure);
         });

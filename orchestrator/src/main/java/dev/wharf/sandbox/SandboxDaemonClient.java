@@ -30,6 +30,8 @@ public class SandboxDaemonClient {
     private static final int MAX_POOL_SIZE = 256;
     private static final Duration READY_POLL_INTERVAL = Duration.ofMillis(50);
 
+    /** Retry-After for a busy sandbox: its process guard acts within a fraction of a second. */
+    static final Duration SANDBOX_BUSY_RETRY = Duration.ofSeconds(1);
     private final HttpClient http;
     private final SandboxConfig config;
 
@@ -163,7 +165,7 @@ public class SandboxDaemonClient {
     }
 
     /**
-     * The daemon speaks the public error envelope. Its refusals of the caller's request (400, 404, 413) pass through
+     * The daemon speaks the public error envelope. Its refusals of the caller's request (400, 404, 413, 429) pass through
      * with their message, which the daemon keeps free of internals. Anything else (a 5xx, or a 401/403/405 that means
      * the control plane itself called wrongly) is the platform's fault: the caller gets 503 UNAVAILABLE with a generic
      * message, and the daemon's own words go to the log only.
@@ -190,6 +192,10 @@ public class SandboxDaemonClient {
         }
         if (statusCode == 413) {
             return new ApiException(ApiStatus.REQUEST_TOO_LARGE, message);
+        }
+        if (statusCode == 429) {
+            // The sandbox is busy (process limit, commands at once): the caller may retry.
+            return ApiException.exhausted(message, SANDBOX_BUSY_RETRY);
         }
         LOG.warnf("sandbox daemon answered %d %s: %s", statusCode, status, message);
         return new ApiException(ApiStatus.UNAVAILABLE, "the sandbox could not carry out the request; retry, or"

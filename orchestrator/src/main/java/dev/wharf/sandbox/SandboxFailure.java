@@ -29,6 +29,16 @@ public record SandboxFailure(Reason reason, Integer exitCode, String message) {
         public String wire() {
             return wire;
         }
+
+        /** A recorded reason; one this version does not know reads as LOST. */
+        public static Reason fromWire(String wire) {
+            for (Reason reason : values()) {
+                if (reason.wire.equals(wire)) {
+                    return reason;
+                }
+            }
+            return LOST;
+        }
     }
 
     private static final int SIGNAL_EXIT_BASE = 128;

@@ -15,12 +15,29 @@ public enum ErrorStatus {
     UNIMPLEMENTED(405),
     /** A request body or an upload that does not fit. */
     RESOURCE_EXHAUSTED(413),
+    /**
+     * The sandbox cannot take more work now: its process limit is reached, or too many commands run. Retrying
+     * later may work, so it is the canonical RESOURCE_EXHAUSTED with 429, not the 413 of a body that never fits.
+     */
+    BUSY(429, "RESOURCE_EXHAUSTED"),
     INTERNAL(500);
 
     private final int httpStatus;
+    private final String wire;
 
     ErrorStatus(int httpStatus) {
         this.httpStatus = httpStatus;
+        this.wire = name();
+    }
+
+    ErrorStatus(int httpStatus, String wire) {
+        this.httpStatus = httpStatus;
+        this.wire = wire;
+    }
+
+    /** The canonical code's name, as the envelope's {@code status}. */
+    public String wire() {
+        return wire;
     }
 
     public int httpStatus() {

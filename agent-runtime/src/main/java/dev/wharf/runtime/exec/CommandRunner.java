@@ -88,7 +88,7 @@ public final class CommandRunner implements AutoCloseable {
 
     public ExecResult run(ExecRequest request) throws IOException {
         if (!slots.tryAcquire()) {
-            throw new RequestException(ErrorStatus.RESOURCE_EXHAUSTED, MAX_RUNNING
+            throw new RequestException(ErrorStatus.BUSY, MAX_RUNNING
                     + " commands are already running in this sandbox; wait for one to finish");
         }
         try {
@@ -180,7 +180,7 @@ public final class CommandRunner implements AutoCloseable {
         } catch (IOException e) {
             String message = String.valueOf(e.getMessage());
             if (message.contains("error=11") || message.contains("Resource temporarily unavailable")) {
-                throw new RequestException(ErrorStatus.RESOURCE_EXHAUSTED, "the sandbox has reached its process "
+                throw new RequestException(ErrorStatus.BUSY, "the sandbox has reached its process "
                         + "limit, so the command could not start; end some of its processes and try again");
             }
             throw e;

@@ -61,7 +61,7 @@ public final class ErrorEnvelope {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", status.httpStatus());
         error.put("message", message);
-        error.put("status", status.name());
+        error.put("status", status.wire());
         JsonExchange.send(exchange, status.httpStatus(), Map.of("error", error));
     }
 }
