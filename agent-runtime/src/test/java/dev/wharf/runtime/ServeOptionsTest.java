@@ -40,4 +40,19 @@ class ServeOptionsTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ServeOptions.parse("serve", "--port", "-1"))
                 .getMessage().contains("from 0 to 65535"));
     }
+
+    @Test
+    void tokenFileAndCommandUser() {
+        ServeOptions options = ServeOptions.parse("serve", "--token-file", "/run/wharf/token", "--run-as=1000:1000");
+        assertEquals(java.util.Optional.of(java.nio.file.Path.of("/run/wharf/token")), options.tokenFile());
+        assertEquals(java.util.Optional.of(new dev.wharf.runtime.exec.CommandUser(1000, 1000)), options.commandUser());
+        assertTrue(ServeOptions.parse("serve").commandUser().isEmpty());
+    }
+
+    @Test
+    void commandsNeverRunAsRootOrAnUnreadableUser() {
+        for (String bad : new String[] {"0:0", "1000:0", "1000", "wharf:wharf", ":1000", "1000:"}) {
+            assertThrows(IllegalArgumentException.class, () -> ServeOptions.parse("serve", "--run-as", bad), bad);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.wharf.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.ServerSocket;
@@ -38,6 +39,35 @@ class StartupTest {
                 "serve", "--port", "0", "--workspace", workspace.toString());
 
         assertEquals(EXIT_USAGE, launch.awaitExit());
+    }
+
+    @Test
+    void aTokenFileReplacesTheVariableAndStaysOutOfCommandsEnvironments() throws Exception {
+        Path tokenFile = Files.writeString(workspace.resolveSibling(workspace.getFileName() + ".token"),
+                "from-the-file\n");
+        RunningDaemon.Launch launch = RunningDaemon.Launch.of(Map.of(Daemon.TOKEN_VARIABLE, "from-the-variable"),
+                "serve", "--port", "0", "--workspace", workspace.toString(), "--token-file", tokenFile.toString());
+
+        try (RunningDaemon daemon = launch.awaitListening("from-the-file", workspace)) {
+            Object env = daemon.client().exec(Map.of("command", "env")).ok().get("stdout");
+            assertFalse(env.toString().contains("from-the-file"), "the token reached a command");
+            assertEquals(401, new ApiClient(daemon.port(), "from-the-variable").exec(Map.of("command", "true"))
+                    .status(), "the variable no longer counts");
+        } finally {
+            Files.deleteIfExists(tokenFile);
+        }
+    }
+
+    @Test
+    void anEmptyOrMissingTokenFileRefusesToStart() throws Exception {
+        Path empty = Files.writeString(workspace.resolve("empty.token"), "\n");
+        for (Path file : new Path[] {empty, workspace.resolve("missing.token")}) {
+            RunningDaemon.Launch launch = RunningDaemon.Launch.of(Map.of(Daemon.TOKEN_VARIABLE, "t"),
+                    "serve", "--port", "0", "--workspace", workspace.toString(), "--token-file", file.toString());
+
+            assertEquals(EXIT_USAGE, launch.awaitExit(), file.toString());
+            assertTrue(launch.stderr().contains("token"), launch.stderr());
+        }
     }
 
     @Test

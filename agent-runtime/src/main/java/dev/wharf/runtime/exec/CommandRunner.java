@@ -155,6 +155,11 @@ public final class CommandRunner implements AutoCloseable {
         return ProcessLimitGuard.ofOwnCgroup(sessions, user);
     }
 
+    /** The same over a given pids cgroup directory. */
+    ProcessLimitGuard processLimitGuard(Path cgroup) {
+        return new ProcessLimitGuard(Optional.of(cgroup), sessions, user);
+    }
+
     /**
      * Kills whatever is still running and refuses new commands; the daemon is going away and
      * nobody will collect results.
