@@ -1,6 +1,9 @@
 package dev.wharf.environment;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
@@ -8,6 +11,7 @@ import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Frame;
 import dev.wharf.sandbox.ByteSize;
 import dev.wharf.sandbox.SandboxConfig;
+import dev.wharf.sandbox.docker.SandboxHardening;
 import dev.wharf.support.Api;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -18,17 +22,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Code in a sandbox writes to the container's stdout (PID 1's, which the sandbox user owns) as fast as it can. The
- * container log on the host must stay within {@code log-max-size} times {@code log-max-files}, the sandbox must keep
- * answering, and the daemon's own diagnostics must still be readable with {@code docker logs}.
+ * Code in a sandbox tries to flood the container's log (PID 1's or the daemon's stdout and stderr, which the engine
+ * keeps on the host's disk): it must be refused, the host log must not grow, and the sandbox must keep answering.
+ * The log driver's size cap (read back by SandboxHardeningTest) stays as a second line: the daemon's own output is
+ * the one writer left, and {@code docker logs} must still read its diagnostics.
  */
 @QuarkusTest
 class SandboxLogFloodTest {
@@ -36,7 +38,6 @@ class SandboxLogFloodTest {
     private static final String FLOOD = "head -c 200M /dev/urandom | base64 -w 16000 > /proc/1/fd/1 && echo flooded";
     /** One log entry (at most 16 KiB) may land before a rotation is decided, plus file headers. */
     private static final long SLACK_BYTES = 1L << 20;
-    private static final long SAMPLE_MILLIS = 50;
 
     @Inject
     DockerClient docker;
@@ -45,7 +46,7 @@ class SandboxLogFloodTest {
     SandboxConfig config;
 
     @Test
-    void floodingPidOnesStdoutKeepsTheHostLogWithinItsCap() throws Exception {
+    void userCodeCannotReachTheContainerLogAndTheHostLogStaysSmall() throws Exception {
         String id = Api.createEnvironment();
         try {
             String containerId = docker.listContainersCmd()
@@ -53,44 +54,26 @@ class SandboxLogFloodTest {
             Path logs = Path.of(docker.infoCmd().exec().getDockerRootDir(), "containers", containerId, "local-logs");
             assertTrue(Files.isDirectory(logs), "the local driver's files are at " + logs);
             assertTrue(tail(containerId).contains("listening on"), "the daemon's start-up line is in docker logs");
+            long before = size(logs);
+
+            // PID 1 (tini) and the daemon run as another uid and hold capabilities user code lacks: the kernel
+            // refuses their descriptors in /proc, whichever path user code takes to them.
+            String daemon = Api.execOk(id, "pgrep -o java").extract().path("stdout").toString().trim();
+            for (String target : new String[] {"/proc/1/fd/1", "/proc/1/fd/2", "/proc/" + daemon + "/fd/1",
+                    "/proc/" + daemon + "/fd/2"}) {
+                Api.exec(id, Map.of("command", FLOOD.replace("/proc/1/fd/1", target), "timeout_seconds", 120))
+                        .statusCode(200)
+                        .body("exit_code", not(equalTo(0)))
+                        .body("stdout", not(containsString("flooded")))
+                        .body("stderr", containsString("Permission denied"));
+            }
 
             long cap = ByteSize.parse(config.logMaxSize()) * config.logMaxFiles();
-            AtomicLong largest = new AtomicLong();
-            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-            sampler.scheduleAtFixedRate(() -> largest.accumulateAndGet(size(logs), Math::max),
-                    0, SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
-            try {
-                Api.exec(id, Map.of("command", FLOOD, "timeout_seconds", 120)).statusCode(200)
-                        .body("exit_code", equalTo(0)).body("stdout", equalTo("flooded\n"));
-                // The engine may still be copying the pipe's last bytes: sample until the size holds still.
-                long previous = -1;
-                for (int i = 0; i < 50 && size(logs) != previous; i++) {
-                    previous = size(logs);
-                    Thread.sleep(200);
-                }
-            } finally {
-                sampler.shutdownNow();
-                sampler.awaitTermination(5, TimeUnit.SECONDS);
-            }
-            long settled = size(logs);
-            largest.accumulateAndGet(settled, Math::max);
-
-            List<String> files = names(logs);
-            assertTrue(files.stream().anyMatch(name -> name.matches("container\\.log\\.\\d+(\\.gz)?")),
-                    "the flood reached the container log and rotated it: " + files);
-            assertTrue(files.size() <= config.logMaxFiles() + 1, "at most the configured files are kept: " + files);
-            assertTrue(settled <= cap + SLACK_BYTES,
-                    "270 MB flooded, the host kept " + settled + " bytes, cap " + cap + ": " + files);
-            // While a rotated file is compressed, its plain copy and the growing .gz exist side by side: one
-            // file's worth on top of the cap, for a moment, however much is written.
-            long peakBound = cap + ByteSize.parse(config.logMaxSize()) + SLACK_BYTES;
-            assertTrue(largest.get() <= peakBound,
-                    "during the flood the host held up to " + largest.get() + " bytes, bound " + peakBound);
-
+            long after = size(logs);
+            assertTrue(after - before < SLACK_BYTES, "the host log grew by " + (after - before) + " bytes");
+            assertTrue(after <= cap, "the host log is within its cap (" + cap + " bytes): " + after);
             Api.execOk(id, "echo alive").body("stdout", equalTo("alive\n"));
-            assertTrue(Boolean.TRUE.equals(docker.inspectContainerCmd(containerId).exec().getState().getRunning()),
-                    "the sandbox is still running");
-            assertTrue(tail(containerId).length() > 0, "docker logs still reads the capped log");
+            assertTrue(tail(containerId).contains("listening on"), "docker logs still reads the log");
         } finally {
             Api.deleteEnvironment(id);
         }
