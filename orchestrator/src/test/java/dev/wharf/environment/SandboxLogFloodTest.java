@@ -20,7 +20,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -91,12 +90,6 @@ class SandboxLogFloodTest {
             }).sum();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static List<String> names(Path logs) throws IOException {
-        try (Stream<Path> files = Files.list(logs)) {
-            return files.map(file -> file.getFileName().toString()).sorted().toList();
         }
     }
 
