@@ -10,8 +10,11 @@ import java.util.concurrent.CompletionException;
  * should simply repeat later (overload) carries how long to wait, sent as {@code Retry-After}.
  */
 public class ApiException extends RuntimeException {
-    /** How long a caller refused for a busy database is asked to wait. */
-    private static final Duration DATABASE_BUSY_RETRY = Duration.ofSeconds(1);
+    /**
+     * The wait asked of a caller refused for a condition that clears in about a second (a busy database, a busy
+     * sandbox, a request held past its patience), sent as {@code Retry-After}.
+     */
+    public static final Duration RETRY_SHORTLY = Duration.ofSeconds(1);
 
     private final ApiStatus status;
     private final Duration retryAfter;
@@ -49,7 +52,7 @@ public class ApiException extends RuntimeException {
         }
         if (DatabaseBusy.is(cause)) {
             return new ApiException(ApiStatus.UNAVAILABLE, "the control plane is too busy to serve this request;"
-                    + " try again shortly", DATABASE_BUSY_RETRY);
+                    + " try again shortly", RETRY_SHORTLY);
         }
         return new ApiException(ApiStatus.INTERNAL, "Internal error");
     }

@@ -17,7 +17,6 @@ import org.jboss.logging.Logger;
 public final class HeldRequest {
     private static final Logger LOG = Logger.getLogger(HeldRequest.class);
     /** A check that could not run is worth repeating soon. */
-    private static final java.time.Duration RETRY = java.time.Duration.ofSeconds(1);
 
     private HeldRequest() {
     }
@@ -35,7 +34,7 @@ public final class HeldRequest {
             } else {
                 LOG.errorf(failure, "request check failed: %s", unavailable);
             }
-            ErrorBody.send(ctx.response(), new ApiException(ApiStatus.UNAVAILABLE, unavailable, RETRY));
+            ErrorBody.send(ctx.response(), new ApiException(ApiStatus.UNAVAILABLE, unavailable, ApiException.RETRY_SHORTLY));
         }));
     }
 }

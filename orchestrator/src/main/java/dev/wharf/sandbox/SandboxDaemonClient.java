@@ -30,8 +30,6 @@ public class SandboxDaemonClient {
     private static final int MAX_POOL_SIZE = 256;
     private static final Duration READY_POLL_INTERVAL = Duration.ofMillis(50);
 
-    /** Retry-After for a busy sandbox: its process guard acts within a fraction of a second. */
-    static final Duration SANDBOX_BUSY_RETRY = Duration.ofSeconds(1);
     private final HttpClient http;
     private final SandboxConfig config;
 
@@ -195,7 +193,7 @@ public class SandboxDaemonClient {
         }
         if (statusCode == 429) {
             // The sandbox is busy (process limit, commands at once): the caller may retry.
-            return ApiException.exhausted(message, SANDBOX_BUSY_RETRY);
+            return ApiException.exhausted(message, ApiException.RETRY_SHORTLY);
         }
         LOG.warnf("sandbox daemon answered %d %s: %s", statusCode, status, message);
         return new ApiException(ApiStatus.UNAVAILABLE, "the sandbox could not carry out the request; retry, or"
