@@ -1,15 +1,16 @@
 package dev.wharf.capacity;
 
-import static dev.wharf.capacity.GatedAgents.agentTask;
-import static dev.wharf.capacity.GatedAgents.assertStaysQueued;
-import static dev.wharf.capacity.GatedAgents.awaitRunning;
-import static dev.wharf.capacity.GatedAgents.get;
-import static dev.wharf.capacity.GatedAgents.release;
-import static dev.wharf.capacity.GatedAgents.start;
+import static dev.wharf.support.GatedAgents.agentTask;
+import static dev.wharf.support.GatedAgents.assertStaysQueued;
+import static dev.wharf.support.GatedAgents.awaitRunning;
+import static dev.wharf.support.GatedAgents.get;
+import static dev.wharf.support.GatedAgents.release;
+import static dev.wharf.support.GatedAgents.start;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.wharf.support.GatedAgents;
 import dev.wharf.support.Api;
 import dev.wharf.support.ScriptedModel;
 import dev.wharf.support.Tenants;

@@ -1,9 +1,9 @@
 package dev.wharf.environment;
 
-import static dev.wharf.capacity.GatedAgents.agentTask;
-import static dev.wharf.capacity.GatedAgents.awaitRunning;
-import static dev.wharf.capacity.GatedAgents.awaitStatus;
-import static dev.wharf.capacity.GatedAgents.start;
+import static dev.wharf.support.GatedAgents.agentTask;
+import static dev.wharf.support.GatedAgents.awaitRunning;
+import static dev.wharf.support.GatedAgents.awaitStatus;
+import static dev.wharf.support.GatedAgents.start;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.TopContainerResponse;
-import dev.wharf.capacity.GatedAgents;
+import dev.wharf.support.GatedAgents;
 import dev.wharf.sandbox.SandboxLabels;
 import dev.wharf.support.Api;
 import dev.wharf.support.ScriptedModel;

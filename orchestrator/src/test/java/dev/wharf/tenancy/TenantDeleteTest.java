@@ -1,8 +1,8 @@
 package dev.wharf.tenancy;
 
-import static dev.wharf.capacity.GatedAgents.agentTask;
-import static dev.wharf.capacity.GatedAgents.awaitRunning;
-import static dev.wharf.capacity.GatedAgents.start;
+import static dev.wharf.support.GatedAgents.agentTask;
+import static dev.wharf.support.GatedAgents.awaitRunning;
+import static dev.wharf.support.GatedAgents.start;
 import static org.hamcrest.Matchers.anEmptyMap;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
-import dev.wharf.capacity.GatedAgents;
+import dev.wharf.support.GatedAgents;
 import dev.wharf.interaction.InteractionStatus;
 import dev.wharf.support.Api;
 import dev.wharf.support.ScriptedModel;

@@ -1,4 +1,4 @@
-package dev.wharf.capacity;
+package dev.wharf.support;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.wharf.model.ScriptedOpenAiServer;
 import dev.wharf.model.ScriptedReply;
-import dev.wharf.support.TestTenants;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import io.vertx.core.json.JsonArray;
