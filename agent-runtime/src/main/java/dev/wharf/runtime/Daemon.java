@@ -9,6 +9,7 @@ import dev.wharf.runtime.exec.CommandUser;
 import dev.wharf.runtime.exec.ExecResource;
 import dev.wharf.runtime.exec.OomKillCounter;
 import dev.wharf.runtime.exec.ProcessLimitGuard;
+import dev.wharf.runtime.files.FileOwner;
 import dev.wharf.runtime.files.FilesResource;
 import dev.wharf.runtime.files.UsageResource;
 import dev.wharf.runtime.files.Workspace;
@@ -77,7 +78,10 @@ public final class Daemon implements AutoCloseable {
                 Set.of(TOKEN_VARIABLE), commandUser);
         ProcessLimitGuard processLimit = commands.processLimitGuard();
         processLimit.start();
-        WorkspaceFiles workspaceFiles = new WorkspaceFiles(workspace);
+        // What the daemon creates belongs to the command user, so user code can edit, chmod and delete it.
+        WorkspaceFiles workspaceFiles = commandUser.isPresent()
+                ? new WorkspaceFiles(workspace, new FileOwner(commandUser.get().uid(), commandUser.get().gid()))
+                : new WorkspaceFiles(workspace);
         FilesResource files = new FilesResource(workspaceFiles);
         UsageResource usage = new UsageResource(new WorkspaceUsage(workspace));
         ExecResource exec = new ExecResource(commands);

@@ -14,10 +14,12 @@ import dev.wharf.support.Api;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -141,6 +143,48 @@ class EnvironmentFilesTest {
         assertError(Api.exec(id, Map.of("command", "pwd", "cwd", "../..")), 400, "INVALID_ARGUMENT");
     }
 
+    /**
+     * User code swaps {@code race/d} between a real directory and a symlink to {@code /etc} as fast as
+     * it can while the caller downloads {@code race/d/passwd}: every answer is the workspace's copy or a
+     * clean refusal, never the image's {@code /etc/passwd} and never a server error.
+     */
+    @Test
+    void aDirectorySwappedForALinkToEtcNeverServesTheImagesFiles() {
+        String copy = "wharf workspace copy of passwd\n";
+        String swapper = "import os\n"
+                + "os.chdir('/workspace/race')\n"
+                + "while not os.path.exists('stop'):\n"
+                + "    os.rename('d', 'd.real')\n"
+                + "    os.symlink('/etc', 'd')\n"
+                + "    os.unlink('d')\n"
+                + "    os.rename('d.real', 'd')\n"
+                + "open('stopped', 'w').close()\n";
+        given().body(copy).put("/upload/v1/environments/" + id + "/files/race/d/passwd").then().statusCode(200);
+        given().body(swapper).put("/upload/v1/environments/" + id + "/files/race/swap.py").then().statusCode(200);
+        assertEquals(copy, download("race/d/passwd").asString());
+        Api.execOk(id, "grep -q '^root:x:0:0' /etc/passwd && ! grep -q '^root:x:0:0' race/d/passwd");
+
+        Api.execOk(id, "timeout 120 python3 race/swap.py >/dev/null 2>&1 &");
+        List<String> wrong = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            Response answer = download("race/d/passwd");
+            String body = answer.asString();
+            int status = answer.statusCode();
+            if (body.contains("root:x:0:0")) {
+                wrong.add(status + " with the image's /etc/passwd");
+            } else if (status == 200 ? !body.equals(copy)
+                    : status < 400 || status >= 500 || answer.jsonPath().getInt("error.code") != status) {
+                wrong.add(status + " " + body);
+            }
+        }
+        // The swapper stops within a round; the wait for it is bounded inside the sandbox.
+        Api.execOk(id, "touch race/stop && for i in $(seq 100); do [ -e race/stopped ] && exit 0; sleep 0.1; done;"
+                + " exit 1");
+        Api.execOk(id, "rm -rf race");
+
+        assertEquals(List.of(), wrong);
+    }
+
     @Test
     void missingFilesAndEnvironmentsAre404() {
         assertError(given().queryParam("alt", "media").get("/v1/environments/" + id + "/files/nope.txt").then(),
@@ -163,6 +207,10 @@ class EnvironmentFilesTest {
         assertThrows(NotFoundException.class, () -> docker.inspectVolumeCmd("wharf-ws-" + doomed).exec());
         assertError(given().get("/v1/environments/" + doomed).then(), 404, "NOT_FOUND");
         assertError(given().delete("/v1/environments/" + doomed).then(), 404, "NOT_FOUND");
+    }
+
+    private Response download(String path) {
+        return given().queryParam("alt", "media").get("/v1/environments/" + id + "/files/" + path);
     }
 
     private static String sha256(byte[] bytes) throws Exception {

@@ -2,9 +2,6 @@ package dev.wharf.runtime.files;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -14,17 +11,15 @@ public record FileDigest(String sha256, long sizeBytes) {
 
     private static final int READ_CHUNK_BYTES = 64 * 1024;
 
-    /** Refuses to follow a symlink swapped in after the walk saw a regular file. */
-    public static FileDigest of(Path file) throws IOException {
+    /** Reads {@code content} to its end; the caller opens and closes it. */
+    public static FileDigest of(InputStream content) throws IOException {
         MessageDigest digest = newSha256();
         byte[] chunk = new byte[READ_CHUNK_BYTES];
         long size = 0;
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-            int read;
-            while ((read = in.read(chunk)) != -1) {
-                digest.update(chunk, 0, read);
-                size += read;
-            }
+        int read;
+        while ((read = content.read(chunk)) != -1) {
+            digest.update(chunk, 0, read);
+            size += read;
         }
         return new FileDigest(HexFormat.of().formatHex(digest.digest()), size);
     }

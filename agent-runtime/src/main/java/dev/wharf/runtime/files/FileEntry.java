@@ -20,12 +20,12 @@ public record FileEntry(String name, String path, boolean directory, long sizeBy
 
     /**
      * @param relative the path the caller should see
-     * @param location where the file really is; for a symlink, its target decides the MIME type
+     * @param typeName the file's real name, which decides the MIME type: for a symlink, its target's
      */
-    static FileEntry of(String relative, Path location, BasicFileAttributes attributes) {
+    static FileEntry of(String relative, Path typeName, BasicFileAttributes attributes) {
         String name = relative.substring(relative.lastIndexOf('/') + 1);
         boolean directory = attributes.isDirectory();
-        String mimeType = directory ? null : MimeTypes.of(location);
+        String mimeType = directory ? null : MimeTypes.of(typeName);
         return new FileEntry(name, relative, directory, directory ? 0 : attributes.size(), mimeType,
                 attributes.creationTime(), attributes.lastModifiedTime());
     }

@@ -57,6 +57,7 @@ public final class MimeTypes {
     private MimeTypes() {
     }
 
+    /** Only the name counts: callers pass a bare file name, which is never opened. */
     public static String of(Path file) {
         String name = file.getFileName() == null ? "" : file.getFileName().toString();
         int dot = name.lastIndexOf('.');

@@ -1,6 +1,9 @@
 package dev.wharf.runtime.files;
 
+import dev.wharf.runtime.error.RequestException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +27,9 @@ public final class WorkspaceChanges {
 
     /**
      * New paths, and paths whose size or modification time changed, sorted by path. Deleted files
-     * are not artifacts. Every file is hashed in full, streaming; a file that vanishes or becomes
-     * unreadable before it is hashed is left out.
+     * are not artifacts. Every file is hashed in full, streaming, after a walk that follows no link
+     * at all: the snapshot found it without links, and a link swapped in since is no artifact. A
+     * file that vanishes or becomes unreadable before it is hashed is left out.
      */
     public List<Artifact> since(WorkspaceSnapshot before) throws IOException {
         WorkspaceSnapshot after = WorkspaceSnapshot.take(workspace);
@@ -41,14 +45,31 @@ public final class WorkspaceChanges {
             if (artifacts.size() == MAX_ARTIFACTS) {
                 break;
             }
-            Path location = workspace.realRoot().resolve(path);
-            try {
-                FileDigest digest = FileDigest.of(location);
-                artifacts.add(new Artifact(path, MimeTypes.of(location), digest.sizeBytes(), digest.sha256()));
-            } catch (IOException e) {
-                // Gone or locked away by a command since the walk: not something we can describe.
+            Artifact artifact = describe(path);
+            if (artifact != null) {
+                artifacts.add(artifact);
             }
         }
         return artifacts;
+    }
+
+    private Artifact describe(String path) {
+        List<Path> location = new ArrayList<>();
+        for (String name : path.split("/")) {
+            location.add(Path.of(name));
+        }
+        try (WorkspaceEntry file = workspace.find(location, Workspace.Follow.NONE)) {
+            if (!file.exists() || !file.attributes().isRegularFile()) {
+                return null;
+            }
+            FileDigest digest;
+            try (InputStream content = Channels.newInputStream(file.openFile())) {
+                digest = FileDigest.of(content);
+            }
+            return new Artifact(path, MimeTypes.of(file.typeName()), digest.sizeBytes(), digest.sha256());
+        } catch (IOException | RequestException e) {
+            // Gone, swapped or locked away by a command since the walk: not something we can describe.
+            return null;
+        }
     }
 }

@@ -3,12 +3,13 @@ package dev.wharf.runtime.files;
 import java.nio.file.Path;
 
 /**
- * A caller's path after {@link Workspace} accepted it.
+ * A path handed to something outside the daemon's own file I/O (a command's working directory),
+ * after {@link Workspace#locate} walked it. The daemon itself never opens {@code location} by name:
+ * its file operations work through descriptors (see {@link Workspace}).
  *
  * @param relative the path as the caller should see it: relative to the workspace, {@code /}
  *                 separated, empty for the workspace root
- * @param location where to do the I/O: every existing component already resolved to its real
- *                 path, so no symlink is followed again after the check
+ * @param location where the walk found it, every link resolved, as an absolute path
  */
 public record WorkspacePath(String relative, Path location) {
 

@@ -1,11 +1,6 @@
 package dev.wharf.runtime.files;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.HashMap;
@@ -34,34 +29,25 @@ public final class WorkspaceSnapshot {
     }
 
     /**
-     * Walks the workspace without following symlinks: a link is not content the run produced, and
-     * following one out of the workspace would hash files the caller may not download. Unreadable
-     * directories are skipped, since commands can create ones the daemon may not enter.
+     * Walks the workspace without following symlinks (see {@link FileTree}): a link is not content
+     * the run produced, and following one out of the workspace would hash files the caller may not
+     * download. Unreadable directories are skipped, since commands can create ones the daemon may
+     * not enter.
      */
     public static WorkspaceSnapshot take(Workspace workspace) throws IOException {
         Instant takenAt = Instant.now();
-        Path root = workspace.realRoot();
         Map<String, Stamp> stamps = new HashMap<>();
         boolean[] truncated = new boolean[1];
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-                if (!attributes.isRegularFile()
-                        || file.getFileName().toString().startsWith(WorkspaceFiles.UPLOAD_PREFIX)) {
-                    return FileVisitResult.CONTINUE;
-                }
-                if (stamps.size() == MAX_FILES) {
-                    truncated[0] = true;
-                    return FileVisitResult.TERMINATE;
-                }
-                stamps.put(relative(root, file), new Stamp(attributes.size(), attributes.lastModifiedTime()));
-                return FileVisitResult.CONTINUE;
+        FileTree.walk(workspace, (relative, name, attributes) -> {
+            if (!attributes.isRegularFile() || name.toString().startsWith(WorkspaceFiles.UPLOAD_PREFIX)) {
+                return true;
             }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException failure) {
-                return FileVisitResult.CONTINUE;
+            if (stamps.size() == MAX_FILES) {
+                truncated[0] = true;
+                return false;
             }
+            stamps.put(relative, new Stamp(attributes.size(), attributes.lastModifiedTime()));
+            return true;
         });
         return new WorkspaceSnapshot(stamps, truncated[0], takenAt);
     }
@@ -81,11 +67,6 @@ public final class WorkspaceSnapshot {
 
     Map<String, Stamp> stamps() {
         return stamps;
-    }
-
-    private static String relative(Path root, Path file) {
-        // The workspace is on Linux, so the separator already is "/".
-        return root.relativize(file).toString();
     }
 
     /** What identifies a version of a file without reading it. */

@@ -210,6 +210,15 @@ class FilesEndpointTest {
     }
 
     @Test
+    void theDaemonsUnfinishedUploadsAndDirectoriesAreNeverListed() throws IOException {
+        Files.createDirectories(workspace.resolve("busy/.wharf-mkdir-0123"));
+        Files.writeString(workspace.resolve("busy/.wharf-upload-4567"), "partial");
+        Files.writeString(workspace.resolve("busy/.wharf-other"), "a user's own dot file");
+
+        assertEquals(List.of("busy/.wharf-other"), paths(api.get("/files?path=busy&recursive=true").ok().files()));
+    }
+
+    @Test
     void missingPathsAreNotFound() {
         api.get("/files?path=nowhere").error(404, "NOT_FOUND");
         api.get("/files/content?path=nowhere/file.txt").error(404, "NOT_FOUND");

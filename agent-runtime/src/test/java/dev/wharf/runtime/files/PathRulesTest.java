@@ -44,6 +44,11 @@ class PathRulesTest {
         Files.createSymbolicLink(workspace.resolve("outside-link"), outside);
         Files.createSymbolicLink(workspace.resolve("secret-link"), outside.resolve("secret.txt"));
         Files.createSymbolicLink(workspace.resolve("environ-link"), Path.of("/proc/self/environ"));
+        // Refused without looking: whether its target exists outside is none of the caller's business.
+        Files.createSymbolicLink(workspace.resolve("dangling-out-link"), outside.resolve("does-not-exist"));
+        Files.createSymbolicLink(workspace.resolve("parent-link"), Path.of(".."));
+        Files.createSymbolicLink(workspace.resolve("loop-a"), Path.of("loop-b"));
+        Files.createSymbolicLink(workspace.resolve("loop-b"), Path.of("loop-a"));
         Files.createDirectories(workspace.resolve("inner"));
         daemon = RunningDaemon.start(workspace);
         api = daemon.client();
@@ -97,7 +102,8 @@ class PathRulesTest {
 
     static Stream<Arguments> symlinksOut() {
         return Stream.of(Operation.LIST, Operation.READ, Operation.WRITE, Operation.EXEC_CWD)
-                .flatMap(operation -> Stream.of("etc-link", "outside-link", "secret-link", "environ-link")
+                .flatMap(operation -> Stream.of("etc-link", "outside-link", "secret-link", "environ-link",
+                                "dangling-out-link", "parent-link", "parent-link/tmp")
                         .map(link -> Arguments.of(operation, link)));
     }
 
@@ -109,6 +115,29 @@ class PathRulesTest {
         response.error(400, "INVALID_ARGUMENT");
         assertFalse(response.text().contains("top secret"));
         assertFalse(response.text().contains(daemon.token()), "the daemon's environment leaked");
+    }
+
+    static Stream<Operation> readingOperations() {
+        return Stream.of(Operation.LIST, Operation.READ, Operation.EXEC_CWD);
+    }
+
+    @ParameterizedTest
+    @MethodSource("readingOperations")
+    void aLinkLoopIsARefusalNotAnInternalError(Operation operation) {
+        Map<String, Object> error = operation.call.apply("loop-a/x").error(400, "FAILED_PRECONDITION");
+
+        assertTrue(((String) error.get("message")).startsWith("too many levels of symbolic links"), error.toString());
+    }
+
+    @Test
+    void writingOntoALinkThatLeadsNowhereInsideReplacesTheLinkItself() throws IOException {
+        Files.createSymbolicLink(workspace.resolve("to-nothing"), Path.of("missing-dir/missing.txt"));
+
+        api.put("/files/content?path=to-nothing", HttpRequest.BodyPublishers.ofString("now a file")).ok();
+
+        assertFalse(Files.isSymbolicLink(workspace.resolve("to-nothing")));
+        assertEquals("now a file", Files.readString(workspace.resolve("to-nothing")));
+        assertFalse(Files.exists(workspace.resolve("missing-dir")), "a write never creates what a link names");
     }
 
     @Test

@@ -3,10 +3,13 @@ package dev.wharf.runtime.tools;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.wharf.runtime.files.FileOwner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -162,6 +165,24 @@ class FileToolsTest {
         assertTrue(listing.text().endsWith("[truncated after " + ListFilesTool.MAX_ENTRIES
                 + " entries; list a subdirectory instead]\n"));
         assertEquals(ToolOutput.success("(empty directory)"), bench.call("list_files", Map.of("path", "empty")));
+    }
+
+    @Test
+    void writtenAndEditedFilesBelongToTheOwnerTheToolsAreGiven() throws IOException {
+        assumeTrue((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0, "only root may chown");
+        FileOwner user = new FileOwner(54321, 54322);
+        Path owned = Files.createDirectory(sandbox.resolve("owned"));
+        Files.writeString(owned.resolve("old.py"), "x = 1\n");
+        try (ToolTestBench asUser = new ToolTestBench(owned, sandbox.resolve("no-chromium"), user)) {
+            asUser.call("write_file", Map.of("path", "src/new.py", "content", "y = 2\n"));
+            asUser.call("edit_file", Map.of("path", "old.py", "old_text", "x = 1", "new_text", "x = 3"));
+        }
+
+        for (String path : List.of("src", "src/new.py", "old.py")) {
+            assertEquals(List.of(user.uid(), user.gid()), List.of(Files.getAttribute(owned.resolve(path), "unix:uid"),
+                    Files.getAttribute(owned.resolve(path), "unix:gid")), path);
+        }
+        assertEquals("x = 3\n", Files.readString(owned.resolve("old.py")));
     }
 
     @Test

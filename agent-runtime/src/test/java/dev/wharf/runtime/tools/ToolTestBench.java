@@ -3,6 +3,7 @@ package dev.wharf.runtime.tools;
 import dev.wharf.runtime.browser.HeadlessChromium;
 import dev.wharf.runtime.exec.CommandRunner;
 import dev.wharf.runtime.exec.OomKillCounter;
+import dev.wharf.runtime.files.FileOwner;
 import dev.wharf.runtime.files.Workspace;
 import dev.wharf.runtime.files.WorkspaceFiles;
 import java.io.IOException;
@@ -25,10 +26,15 @@ final class ToolTestBench implements AutoCloseable {
     private final ToolSet tools;
 
     ToolTestBench(Path workspace, Path chromium) throws IOException {
+        this(workspace, chromium, null);
+    }
+
+    /** @param owner given to what the file tools create; null for none */
+    ToolTestBench(Path workspace, Path chromium, FileOwner owner) throws IOException {
         Workspace root = new Workspace(workspace);
         commands = new CommandRunner(root, new OomKillCounter(List.of()), readers, Set.of(), Optional.empty());
-        tools = new BuiltinTools(new WorkspaceFiles(root), commands, new HeadlessChromium(chromium, commands))
-                .select(null, LIMITS);
+        WorkspaceFiles files = owner == null ? new WorkspaceFiles(root) : new WorkspaceFiles(root, owner);
+        tools = new BuiltinTools(files, commands, new HeadlessChromium(chromium, commands)).select(null, LIMITS);
     }
 
     ToolSet tools() {
