@@ -2,13 +2,13 @@ package dev.wharf.agent;
 
 import dev.wharf.api.ApiException;
 import dev.wharf.api.RequestText;
+import dev.wharf.api.ResourceIds;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Saved agents, each owned by one tenant: a base agent (built-in) specialised with instructions, tools, configuration and starting files.
@@ -16,8 +16,6 @@ import java.util.regex.Pattern;
  */
 @ApplicationScoped
 public class AgentService {
-    private static final Pattern AGENT_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
-
     private final AgentRepository repository;
     private final Clock clock;
 
@@ -31,9 +29,8 @@ public class AgentService {
             throw ApiException.invalidArgument("a JSON body is required");
         }
         String id = body.getValue("id") instanceof String s ? s : null;
-        if (id == null || !AGENT_ID.matcher(id).matches()) {
-            throw ApiException.invalidArgument(
-                    "id is required: lowercase letters, digits, '.', '_' or '-', at most 63 characters");
+        if (!ResourceIds.isChosenId(id)) {
+            throw ApiException.invalidArgument("id is required: " + ResourceIds.CHOSEN_ID_RULE);
         }
         if (BuiltInAgents.isBuiltIn(id)) {
             throw ApiException.failedPrecondition("agent " + id + " is built in and cannot be replaced");
@@ -88,14 +85,13 @@ public class AgentService {
                 : Uni.createFrom().failure(ApiException.notFound("agent " + id + " not found")));
     }
 
-    /** Agent ids are chosen by the caller, under {@link #AGENT_ID}; anything else names no agent. */
+    /** Agent ids are chosen by the caller ({@link ResourceIds#isChosenId}); anything else names no agent. */
     private static boolean wellFormed(String id) {
-        return id != null && AGENT_ID.matcher(id).matches();
+        return ResourceIds.isChosenId(id);
     }
 
     private static ApiException unknownId(String id) {
-        return ApiException.notFound("agent " + dev.wharf.api.ResourceIds.shown(id) + " not found: agent ids are lowercase letters, digits, '.', '_' or '-',"
-                + " at most 63 characters");
+        return ResourceIds.unknownChosen("agent", id);
     }
 
     private static String optionalString(JsonObject body, String field) {

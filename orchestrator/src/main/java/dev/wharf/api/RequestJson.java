@@ -19,6 +19,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The one way a request body becomes JSON, for the JAX-RS resources ({@link JsonBodyReader}) and the Vert.x routes
@@ -31,6 +32,11 @@ import java.util.Map;
 @ApplicationScoped
 public class RequestJson {
     private static final int MAX_PROBLEM_CHARS = 160;
+    /** Jackson quotes input it could not read: "Unrecognized token 'sk_live_x'", "... escape 'q' (code 113)". */
+    private static final Pattern QUOTED_TOKEN = Pattern.compile("(Unrecognized token|Unrecognized character escape)"
+            + " '(?:.(?=' \\(code)|[^']*)'(?: \\(code \\d+\\))?", Pattern.DOTALL);
+    /** ...and the character it did not expect: "Unexpected character ('s' (code 115))". */
+    private static final Pattern QUOTED_CHARACTER = Pattern.compile(" ?\\('.' \\(code \\d+\\)\\)", Pattern.DOTALL);
 
     private final JsonFactory factory;
     private final ObjectMapper mapper;
@@ -258,9 +264,15 @@ public class RequestJson {
         };
     }
 
-    /** The parser's own words, first line only, without its source description or code references. */
+    /**
+     * The parser's own words, first line only, without its source description or code references, and without the
+     * input it quotes: a body may carry a secret (a credential's token, say) and a typo next to it must not put the
+     * secret in an error body or a log. The position says where the problem is.
+     */
     private static String problem(JsonProcessingException e) {
         String message = e.getOriginalMessage() == null ? "unreadable input" : e.getOriginalMessage();
+        message = QUOTED_TOKEN.matcher(message).replaceAll("$1");
+        message = QUOTED_CHARACTER.matcher(message).replaceAll("");
         int cut = message.length();
         for (String end : new String[] {"\n", " (start marker", "[Source", "`"}) {
             int at = message.indexOf(end);

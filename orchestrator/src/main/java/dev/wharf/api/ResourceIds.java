@@ -1,9 +1,16 @@
 package dev.wharf.api;
 
 import java.security.SecureRandom;
+import java.util.regex.Pattern;
 
-/** Opaque, unguessable resource ids: a type prefix and 128 bits of randomness in lowercase base32. */
+/**
+ * Resource ids. Generated ones are opaque and unguessable: a type prefix and 128 bits of randomness in lowercase
+ * base32. Others are chosen by the caller (saved agents, credentials) under one rule, {@link #isChosenId}.
+ */
 public final class ResourceIds {
+    /** What a caller-chosen id may be, as error messages state it. */
+    public static final String CHOSEN_ID_RULE = "lowercase letters, digits, '.', '_' or '-', at most 63 characters";
+    private static final Pattern CHOSEN_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
     private static final int RANDOM_CHARS = 26;
@@ -27,6 +34,19 @@ public final class ResourceIds {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether {@code id} fits the rule for ids callers choose: it starts with a letter or digit, so it can never be
+     * mistaken for a path segment such as "." or "..", and it is safe in paths, logs and messages as it is.
+     */
+    public static boolean isChosenId(String id) {
+        return id != null && CHOSEN_ID.matcher(id).matches();
+    }
+
+    /** The 404 for a path id that cannot be a chosen id of {@code kind}, before any query. */
+    public static ApiException unknownChosen(String kind, String id) {
+        return ApiException.notFound(kind + " " + shown(id) + " not found: " + kind + " ids are " + CHOSEN_ID_RULE);
     }
 
     /** The 404 for an id that cannot name any {@code kind}; the id is echoed only as far as it is harmless. */

@@ -2,6 +2,7 @@ package dev.wharf.tenancy;
 
 import dev.wharf.agent.AgentService;
 import dev.wharf.budget.BudgetService;
+import dev.wharf.credential.CredentialService;
 import dev.wharf.environment.EnvironmentService;
 import dev.wharf.interaction.InteractionService;
 import dev.wharf.platform.SafeContext;
@@ -22,8 +23,8 @@ import org.jboss.logging.Logger;
  *   does;</li>
  *   <li>its environments are deleted (container, workspace volume, row), as the retention purge deletes them; the
  *   containers' last seconds reach the usage ledger on the way, as for any removed sandbox;</li>
- *   <li>its agents, webhooks (with their delivery attempts, so nothing more is sent), interactions (with their
- *   logs) and budget are deleted;</li>
+ *   <li>its agents, webhooks (with their delivery attempts, so nothing more is sent), credentials, interactions
+ *   (with their logs) and budget are deleted;</li>
  *   <li>the tenant becomes {@code deleted}.</li>
  * </ol>
  * Its usage ledger rows, monthly sums and budget alerts stay, for billing, until its retention purges them; the
@@ -39,18 +40,20 @@ public class TenantDeletion {
     private final EnvironmentService environments;
     private final AgentService agents;
     private final WebhookService webhooks;
+    private final CredentialService credentials;
     private final BudgetService budgets;
     private final TenantDeletionRepository repository;
     private final TenancyConfig config;
 
     public TenantDeletion(TenantService tenants, InteractionService interactions, EnvironmentService environments,
-                          AgentService agents, WebhookService webhooks, BudgetService budgets,
-                          TenantDeletionRepository repository, TenancyConfig config) {
+                          AgentService agents, WebhookService webhooks, CredentialService credentials,
+                          BudgetService budgets, TenantDeletionRepository repository, TenancyConfig config) {
         this.tenants = tenants;
         this.interactions = interactions;
         this.environments = environments;
         this.agents = agents;
         this.webhooks = webhooks;
+        this.credentials = credentials;
         this.budgets = budgets;
         this.repository = repository;
         this.config = config;
@@ -71,6 +74,7 @@ public class TenantDeletion {
                                 tenantId, cancelled, removed)))
                 .chain(() -> agents.deleteAllOf(tenantId))
                 .chain(() -> webhooks.deleteAllOf(tenantId))
+                .chain(() -> credentials.deleteAllOf(tenantId))
                 .chain(() -> interactions.deleteAllOf(tenantId))
                 .chain(() -> budgets.deleteOf(tenantId))
                 .chain(() -> tenants.finishDeletion(tenantId))

@@ -26,7 +26,8 @@ public class TenantDeletionRepository {
                         + " EXISTS (SELECT 1 FROM interaction i WHERE i.tenant_id = t.id)"
                         + " OR EXISTS (SELECT 1 FROM environment e WHERE e.tenant_id = t.id AND e.status <> 'deleting')"
                         + " OR EXISTS (SELECT 1 FROM agent a WHERE a.tenant_id = t.id)"
-                        + " OR EXISTS (SELECT 1 FROM webhook w WHERE w.tenant_id = t.id)))"
+                        + " OR EXISTS (SELECT 1 FROM webhook w WHERE w.tenant_id = t.id)"
+                        + " OR EXISTS (SELECT 1 FROM credential c WHERE c.tenant_id = t.id)))"
                         + " ORDER BY t.deleted_at, t.id LIMIT $1")
                 .execute(Tuple.of(limit))
                 .map(rows -> {

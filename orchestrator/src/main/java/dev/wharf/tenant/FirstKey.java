@@ -59,7 +59,9 @@ public class FirstKey {
     private static boolean write(Path file, String key) {
         try {
             Path directory = file.toAbsolutePath().getParent();
-            Files.createDirectories(directory);
+            // The directory also holds the secrets key (dev.wharf.credential.SecretsKeyFile): its owner's only.
+            Files.createDirectories(directory,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path temporary = Files.createTempFile(directory, ".api-key", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(temporary, key + "\n", StandardCharsets.UTF_8);

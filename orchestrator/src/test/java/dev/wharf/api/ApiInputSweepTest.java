@@ -49,6 +49,9 @@ class ApiInputSweepTest {
     /** A tenant id that must never come to exist: every create in this class that uses it is refused. */
     private static final String REFUSED_TENANT = "sweep-refused";
     private static final String REFUSED_AGENT = "sweep-refused-agent";
+    private static final String REFUSED_CREDENTIAL = "sweep-refused-credential";
+    /** A well-formed credential id that names nothing. */
+    private static final String CREDENTIAL = "sweep-credential";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -78,6 +81,8 @@ class ApiInputSweepTest {
             new BodyRoute("POST", "/v1/agents", false),
             new BodyRoute("POST", "/v1/webhooks", false),
             new BodyRoute("PATCH", "/v1/webhooks/" + WHK, false),
+            new BodyRoute("POST", "/v1/credentials", false),
+            new BodyRoute("PATCH", "/v1/credentials/" + CREDENTIAL, false),
             new BodyRoute("POST", "/admin/v1/tenants", true),
             new BodyRoute("PATCH", "/admin/v1/tenants/default", true),
             new BodyRoute("POST", "/admin/v1/tenants/default/keys", true),
@@ -180,6 +185,29 @@ class ApiInputSweepTest {
         field(cases, "POST", "/v1/webhooks", false, "{\"uri\": 5, \"subscribed_events\": [\"interaction.completed\"]}", "uri");
         field(cases, "POST", "/v1/webhooks", false, "{\"uri\": \"https://example.com/\\u202Ehook\", \"subscribed_events\": [\"interaction.completed\"]}", "uri");
         field(cases, "POST", "/v1/webhooks", false, "{\"uri\": \"https://example.com/\", \"subscribed_events\": \"x\"}", "subscribed_events");
+        // Credentials
+        String credentials = "/v1/credentials";
+        String bearer = "{\"type\": \"bearer_token\", \"id\": \"" + REFUSED_CREDENTIAL + "\"";
+        field(cases, "POST", credentials, false, "{\"type\": 5}", "type");
+        field(cases, "POST", credentials, false, "{\"type\": \"bearer_token\", \"id\": [\"x\"], \"token\": \"t\"}",
+                "id");
+        field(cases, "POST", credentials, false,
+                "{\"type\": \"bearer_token\", \"id\": \"sweep\\r\\ncred\", \"token\": \"t\"}", "id");
+        field(cases, "POST", credentials, false, bearer + ", \"token\": 5}", "token");
+        field(cases, "POST", credentials, false, bearer + ", \"token\": \"a\\u0000b\"}", "token");
+        field(cases, "POST", credentials, false, bearer + ", \"token\": \"t\", \"header_name\": \"a\\r\\nb\"}",
+                "header_name");
+        field(cases, "POST", credentials, false, bearer + ", \"token\": \"t\", \"prefix\": {}}", "prefix");
+        field(cases, "POST", credentials, false, "{\"type\": \"environment_variable\", \"id\": \"" + REFUSED_CREDENTIAL
+                + "\", \"value\": \"v\", \"injection_location\": \"header\","
+                + " \"trusted_domains\": [\"\\u202Eevil.com\"]}",
+                "trusted_domains[0]");
+        field(cases, "POST", credentials, false, "{\"type\": \"oauth2\", \"id\": \"" + REFUSED_CREDENTIAL
+                + "\", \"client_id\": \"c\", \"client_secret\": \"s\", \"refresh_token\": \"r\", \"token_url\": "
+                + THIRTY_DIGITS + "}", "token_url");
+        field(cases, "PATCH", credentials + "/" + CREDENTIAL, false, "{\"nosuch\": 1}", "nosuch");
+        field(cases, "PATCH", credentials + "/" + CREDENTIAL + "?update_mask=type", false, "{}", "type");
+        field(cases, "PATCH", credentials + "/" + CREDENTIAL + "?update_mask=a%00b", false, "{}", "update_mask");
         // Tenants, keys, budgets
         String tenants = "/admin/v1/tenants";
         field(cases, "POST", tenants, true, "{\"id\": \"" + REFUSED_TENANT + "\", \"name\": 5}", "name");
@@ -221,7 +249,8 @@ class ApiInputSweepTest {
                     {"GET", "/v1/environments/" + id + "/files/a.txt?alt=media"},
                     {"GET", "/v1/agents/" + id}, {"DELETE", "/v1/agents/" + id},
                     {"GET", "/v1/webhooks/" + id}, {"DELETE", "/v1/webhooks/" + id},
-                    {"GET", "/v1/webhooks/" + id + "/deliveries"}};
+                    {"GET", "/v1/webhooks/" + id + "/deliveries"},
+                    {"GET", "/v1/credentials/" + id}, {"DELETE", "/v1/credentials/" + id}};
             for (String[] route : routes) {
                 cases.add(new Case(route[0] + " " + route[1], route[0], route[1], false, null, 404));
             }
@@ -229,6 +258,8 @@ class ApiInputSweepTest {
                     utf8("{\"command\": \"ls\"}"), 404));
             cases.add(new Case("PATCH webhook " + id, "PATCH", "/v1/webhooks/" + id, false,
                     utf8("{\"state\": \"enabled\"}"), 404));
+            cases.add(new Case("PATCH credential " + id, "PATCH", "/v1/credentials/" + id, false,
+                    utf8("{\"status\": \"revoked\"}"), 404));
             cases.add(new Case("upload to " + id, "PUT", "/upload/v1/environments/" + id + "/files/a.txt", false,
                     utf8("bytes"), 404));
             String[][] adminRoutes = {
@@ -249,14 +280,14 @@ class ApiInputSweepTest {
                 .encodeToString("1:0:a\0b".getBytes(StandardCharsets.UTF_8));
         for (String token : List.of("%00", "x".repeat(2000), forgedToken, "a%00b")) {
             for (String list : List.of("/v1/interactions", "/v1/environments", "/v1/agents", "/v1/webhooks",
-                    "/v1/environments/" + ENV + "/files")) {
+                    "/v1/credentials", "/v1/environments/" + ENV + "/files")) {
                 cases.add(new Case(list + " with page_token " + abbreviate(token), "GET",
                         list + "?page_token=" + token, false, null, 400));
             }
         }
         for (String size : List.of("99999999999999999999", "ten", "%00")) {
             for (String list : List.of("/v1/interactions", "/v1/environments", "/v1/agents", "/v1/webhooks",
-                    "/v1/environments/" + ENV + "/files")) {
+                    "/v1/credentials", "/v1/environments/" + ENV + "/files")) {
                 cases.add(new Case(list + " with page_size " + size, "GET", list + "?page_size=" + size, false, null,
                         400));
             }
@@ -284,6 +315,8 @@ class ApiInputSweepTest {
             Map.entry("/v1/webhooks", Set.of("GET", "POST")),
             Map.entry("/v1/webhooks/" + WHK, Set.of("GET", "PATCH", "DELETE")),
             Map.entry("/v1/webhooks/" + WHK + "/deliveries", Set.of("GET")),
+            Map.entry("/v1/credentials", Set.of("GET", "POST")),
+            Map.entry("/v1beta/credentials/" + CREDENTIAL, Set.of("GET", "PATCH", "DELETE")),
             Map.entry("/v1/usage", Set.of("GET")),
             Map.entry("/v1/budget", Set.of("GET")),
             Map.entry("/admin/v1/tenants", Set.of("GET", "POST")),
@@ -372,17 +405,23 @@ class ApiInputSweepTest {
         send("POST", "/v1/agents", false,
                 utf8("{\"id\": \"" + REFUSED_AGENT + "\", \"description\": \"\\u0000\"}"), false);
         int webhooksBefore = listSize("/v1/webhooks?page_size=1000", "webhooks");
+        int credentialsBefore = listSize("/v1/credentials?page_size=1000", "credentials");
         int environmentsBefore = listSize("/v1/environments?page_size=1000", "environments");
         int interactionsBefore = listSize("/v1/interactions?page_size=1000", "interactions");
         send("POST", "/v1/webhooks", false, utf8("{\"uri\": \"https://example.com/\\u0000\", \"subscribed_events\":"
                 + " [\"interaction.completed\"]}"), false);
         send("POST", "/v1/environments", false, utf8("{\"env\": {\"A\": \"\\ud800\"}}"), false);
+        send("POST", "/v1/credentials", false, utf8("{\"type\": \"environment_variable\", \"id\": \""
+                + REFUSED_CREDENTIAL + "\", \"value\": \"v\", \"injection_location\": [\"header\", \"cookie\"]}"),
+                false);
         send("POST", "/v1/interactions", false, utf8("{\"agent\": \"default\", \"input\": \"hi\", \"agent_config\":"
                 + " {\"max_steps\": " + TWO_TO_THE_63 + "}}"), false);
 
         assertEquals(404, send("GET", "/admin/v1/tenants/" + REFUSED_TENANT, true, null, false).statusCode());
         assertEquals(404, send("GET", "/v1/agents/" + REFUSED_AGENT, false, null, false).statusCode());
         assertEquals(webhooksBefore, listSize("/v1/webhooks?page_size=1000", "webhooks"));
+        assertEquals(credentialsBefore, listSize("/v1/credentials?page_size=1000", "credentials"));
+        assertEquals(404, send("GET", "/v1/credentials/" + REFUSED_CREDENTIAL, false, null, false).statusCode());
         assertEquals(environmentsBefore, listSize("/v1/environments?page_size=1000", "environments"));
         assertEquals(interactionsBefore, listSize("/v1/interactions?page_size=1000", "interactions"));
     }

@@ -81,9 +81,13 @@ class ControlPlaneRestartIT {
         int gatewayPort = freePort();
         Path keyFile = module.resolve("target/restart-it/home/.wharf/api-key");
         Files.deleteIfExists(keyFile);
+        // Generated at first start and read again on every restart, as an installation's would be.
+        Path secretsKeyFile = keyFile.resolveSibling("secrets-key");
+        Files.deleteIfExists(secretsKeyFile);
         controlPlane = new ControlPlaneProcess(jar, logFile, httpPort,
                 Map.of("WHARF_HTTP_PORT", String.valueOf(httpPort), "WHARF_DB_NAME", DB_NAME,
-                        "WHARF_AUTH_KEY_FILE", keyFile.toString()),
+                        "WHARF_AUTH_KEY_FILE", keyFile.toString(),
+                        "WHARF_SECRETS_KEY_FILE", secretsKeyFile.toString()),
                 List.of("-Dwharf.sandbox.deployment=" + DEPLOYMENT,
                         "-Dwharf.interactions.gateway-port=" + gatewayPort,
                         "-Dwharf.models.openai.base-url=" + model.baseUrl(),
@@ -95,6 +99,8 @@ class ControlPlaneRestartIT {
         // A fresh installation hands its first key to its owner only, in a file nobody else may read.
         assertTrue(Files.isRegularFile(keyFile), "no first API key was written to " + keyFile);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secretsKeyFile)),
+                "the secrets key is generated at first start, readable by its owner only");
         apiKey = Files.readString(keyFile).strip();
         log("control plane up on port %d (gateway port %d) in %d ms; output in %s", httpPort, gatewayPort,
                 took.toMillis(), controlPlane.logFile());

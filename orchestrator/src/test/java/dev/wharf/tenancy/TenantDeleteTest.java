@@ -83,6 +83,8 @@ class TenantDeleteTest {
                 .post("/v1/agents").then().statusCode(200);
         doomed.as().contentType(ContentType.JSON).body(Map.of("uri", "http://127.0.0.1:9/hook",
                 "subscribed_events", List.of("interaction.completed"))).post("/v1/webhooks").then().statusCode(200);
+        doomed.as().contentType(ContentType.JSON).body(Map.of("type", "bearer_token", "id", "doomed-token",
+                "token", "doomed-secret")).post("/v1/credentials").then().statusCode(200);
         String bystanders = environmentWithFile(bystander);
         long ledgerBefore = count("SELECT count(*) FROM usage_record WHERE tenant_id = $1", doomed.id());
         assertTrue(ledgerBefore > 0, "the model call's tokens are on the ledger");
@@ -107,7 +109,8 @@ class TenantDeleteTest {
         }
         volumes.forEach(volume -> assertThrows(NotFoundException.class,
                 () -> docker.inspectVolumeCmd(volume).exec(), volume));
-        for (String table : List.of("interaction", "environment", "agent", "webhook", "webhook_delivery")) {
+        for (String table : List.of("interaction", "environment", "agent", "webhook", "webhook_delivery",
+                "credential")) {
             assertEquals(0, count("SELECT count(*) FROM " + table + " WHERE tenant_id = $1", doomed.id()), table);
         }
 
