@@ -41,7 +41,7 @@ public class AgentService {
         }
         JsonArray tools = optionalArray(body, "tools");
         // Refuse tool types an agent cannot use now, not at its first run.
-        dev.wharf.interaction.CreateInteraction.functionTools(tools);
+        ToolDeclarations.functionTools(tools);
         String description = RequestText.requireProse("description", optionalString(body, "description"));
         AgentDefinition agent = new AgentDefinition(id, base, description,
                 optionalString(body, "system_instruction"), tools,

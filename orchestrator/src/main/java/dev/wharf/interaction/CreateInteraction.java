@@ -1,5 +1,6 @@
 package dev.wharf.interaction;
 
+import dev.wharf.agent.ToolDeclarations;
 import dev.wharf.api.ApiException;
 import dev.wharf.api.ResourceIds;
 import dev.wharf.capacity.ServiceTier;
@@ -37,10 +38,6 @@ public record CreateInteraction(
     private static final String ENVIRONMENT_ID_PREFIX = "env";
     private static final Set<String> CONTENT_TYPES = Set.of("text", "image", "document", "audio", "video");
     private static final Set<String> INPUT_STEP_TYPES = Set.of("user_input", "function_result");
-    /** Public tool types that map to the agent's built-in tools. */
-    static final java.util.Map<String, List<String>> BUILTIN_TOOL_TYPES = java.util.Map.of(
-            "code_execution", List.of("execute_code", "read_file", "write_file", "edit_file", "list_files"),
-            "url_context", List.of("browse"));
 
     /** The same request, pointed at an existing environment. */
     public CreateInteraction withEnvironment(String environmentId) {
@@ -73,8 +70,8 @@ public record CreateInteraction(
                     "store: false cannot be combined with background: true or previous_interaction_id");
         }
         JsonArray tools = body.getValue("tools") == null ? new JsonArray() : array(body, "tools");
-        List<ToolSpec> functions = functionTools(tools);
-        Set<String> builtins = builtinTools(tools);
+        List<ToolSpec> functions = ToolDeclarations.functionTools(tools);
+        Set<String> builtins = ToolDeclarations.builtinTools(tools);
         if (model != null && !builtins.isEmpty()) {
             throw ApiException.invalidArgument(
                     "code_execution and url_context run in a sandbox: use an agent (agent: \"default\") for them");
@@ -97,42 +94,6 @@ public record CreateInteraction(
                 systemInstruction(body.getValue("system_instruction")), functions, builtins,
                 generationConfig(body.getValue("generation_config")), responseSchema(body.getValue("response_format")),
                 background, flag(body, "stream", false), store, previous, environment, agentConfig);
-    }
-
-    /** The caller's own functions among {@code tools}; a tool of an unsupported type is a 400. */
-    public static List<ToolSpec> functionTools(JsonArray tools) {
-        List<ToolSpec> functions = new ArrayList<>();
-        for (int i = 0; i < tools.size(); i++) {
-            Object entry = tools.getValue(i);
-            if (!(entry instanceof JsonObject tool)) {
-                throw ApiException.invalidArgument("tools[" + i + "] must be an object");
-            }
-            String type = tool.getString("type", "");
-            if ("function".equals(type)) {
-                String name = tool.getString("name");
-                if (name == null || name.isBlank()) {
-                    throw ApiException.invalidArgument("tools[" + i + "].name is required for a function");
-                }
-                JsonObject parameters = tool.getValue("parameters") instanceof JsonObject p ? p
-                        : new JsonObject().put("type", "object").put("properties", new JsonObject());
-                functions.add(new ToolSpec(name, tool.getString("description", ""), parameters));
-            } else if (!BUILTIN_TOOL_TYPES.containsKey(type)) {
-                throw ApiException.invalidArgument("tools[" + i + "]: type '" + type
-                        + "' is not supported here; use function, code_execution or url_context");
-            }
-        }
-        return functions;
-    }
-
-    /** The sandbox tools that {@code code_execution} and {@code url_context} entries switch on. */
-    static Set<String> builtinTools(JsonArray tools) {
-        Set<String> builtins = new java.util.LinkedHashSet<>();
-        for (Object entry : tools) {
-            if (entry instanceof JsonObject tool && BUILTIN_TOOL_TYPES.containsKey(tool.getString("type", ""))) {
-                builtins.addAll(BUILTIN_TOOL_TYPES.get(tool.getString("type")));
-            }
-        }
-        return builtins;
     }
 
     /** Normalises the four public input forms to steps. */

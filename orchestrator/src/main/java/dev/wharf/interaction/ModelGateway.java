@@ -2,6 +2,7 @@ package dev.wharf.interaction;
 
 import dev.wharf.agent.AgentDefinition;
 import dev.wharf.agent.AgentService;
+import dev.wharf.agent.ToolDeclarations;
 import dev.wharf.api.ApiException;
 import dev.wharf.api.ApiStatus;
 import dev.wharf.api.ErrorBody;
@@ -220,7 +221,7 @@ public class ModelGateway {
                     tool.getJsonObject("parameters", new JsonObject().put("type", "object"))));
         }
         if (agent.tools() != null) {
-            tools.addAll(CreateInteraction.functionTools(agent.tools()));
+            tools.addAll(ToolDeclarations.functionTools(agent.tools()));
         }
         tools.addAll(request.clientFunctions());
         return tools;

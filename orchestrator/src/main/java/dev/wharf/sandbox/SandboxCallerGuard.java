@@ -1,6 +1,7 @@
-package dev.wharf.api;
+package dev.wharf.sandbox;
 
-import dev.wharf.sandbox.SandboxStartup;
+import dev.wharf.api.ApiStatus;
+import dev.wharf.api.ErrorBody;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
