@@ -11,7 +11,7 @@ import org.eclipse.microprofile.openapi.annotations.security.SecuritySchemes;
 
 /**
  * How the OpenAPI document describes authentication: a tenant's API key for the public API (header, Bearer or
- * {@code ?key=}; the header form is declared), the admin key for {@code /admin/v1}. {@link Authenticator} enforces
+ * {@code ?key=}; the header form is declared), the admin key for {@code /admin/v1}. {@link dev.wharf.tenant.Authenticator} enforces
  * both, including on the streaming routes the document cannot list.
  */
 @OpenAPIDefinition(

@@ -1,6 +1,5 @@
 package dev.wharf.api;
 
-import dev.wharf.tenant.Tenant;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,10 +43,10 @@ public class RequestAdmission {
             ctx.next();
             return;
         }
-        Tenant tenant = ctx.get(Caller.TENANT);
+        String tenantId = AdmittedTenant.idOrNull(ctx);
         InFlight.Permit permit;
         try {
-            permit = requests.enter(tenant == null ? ADMIN : tenant.id());
+            permit = requests.enter(tenantId == null ? ADMIN : tenantId);
         } catch (ApiException refusal) {
             refused.increment();
             ErrorBody.send(ctx.response(), refusal);

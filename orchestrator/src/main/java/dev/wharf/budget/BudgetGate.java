@@ -1,9 +1,9 @@
 package dev.wharf.budget;
 
 import dev.wharf.api.ApiStatus;
-import dev.wharf.api.Caller;
 import dev.wharf.api.ErrorBody;
 import dev.wharf.api.HeldRequest;
+import dev.wharf.tenant.Caller;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

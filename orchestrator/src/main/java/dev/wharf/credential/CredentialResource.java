@@ -1,7 +1,7 @@
 package dev.wharf.credential;
 
-import dev.wharf.api.Caller;
 import dev.wharf.api.PageToken;
+import dev.wharf.tenant.Caller;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

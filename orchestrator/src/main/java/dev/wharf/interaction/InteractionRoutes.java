@@ -2,12 +2,12 @@ package dev.wharf.interaction;
 
 import dev.wharf.api.ApiException;
 import dev.wharf.api.ApiStatus;
-import dev.wharf.api.Caller;
 import dev.wharf.api.ErrorBody;
 import dev.wharf.api.HttpEdgeConfig;
 import dev.wharf.api.MethodNotAllowed;
 import dev.wharf.api.RequestJson;
 import dev.wharf.platform.SafeContext;
+import dev.wharf.tenant.Caller;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;

@@ -1,6 +1,6 @@
 package dev.wharf.metering;
 
-import dev.wharf.api.Caller;
+import dev.wharf.tenant.Caller;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;

@@ -1,11 +1,11 @@
 package dev.wharf.webhook;
 
 import dev.wharf.api.PageToken;
-import dev.wharf.api.Caller;
+import dev.wharf.tenant.Caller;
 import io.smallrye.mutiny.Uni;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;

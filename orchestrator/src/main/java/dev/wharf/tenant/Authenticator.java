@@ -1,8 +1,9 @@
-package dev.wharf.api;
+package dev.wharf.tenant;
 
-import dev.wharf.tenant.ApiKeySecrets;
-import dev.wharf.tenant.AuthConfig;
-import dev.wharf.tenant.TenantRepository;
+import dev.wharf.api.AdmittedTenant;
+import dev.wharf.api.ApiStatus;
+import dev.wharf.api.ErrorBody;
+import dev.wharf.api.HeldRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
@@ -101,6 +102,7 @@ public class Authenticator {
                 return;
             }
             ctx.put(Caller.TENANT, found.get().tenant());
+            AdmittedTenant.set(ctx, found.get().tenant().id());
             touch(found.get());
             ctx.next();
         }, "the API key could not be checked; try again");

@@ -1,6 +1,5 @@
-package dev.wharf.api;
+package dev.wharf.tenant;
 
-import dev.wharf.tenant.Tenant;
 import io.vertx.ext.web.RoutingContext;
 
 /** The tenant a request was authenticated as, put on the request by {@link Authenticator}. */
