@@ -12,9 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ulimit;
 import com.sun.net.httpserver.HttpServer;
+import dev.wharf.environment.EnvironmentReconciler;
 import dev.wharf.interaction.InteractionConfig;
 import dev.wharf.model.ScriptedOpenAiServer;
 import dev.wharf.sandbox.docker.SandboxRuntime;
@@ -26,6 +28,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.vertx.core.json.JsonObject;
@@ -54,8 +57,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Sandboxes under gVisor (wharf.sandbox.runtime=runsc), end to end through the API, in one environment: the code
  * inside meets gVisor's kernel, not the host's, and the platform's guarantees hold there as under runc (files, the
- * workspace quota, the host firewall, an agent that browses a page). Traffic goes only to the sandbox network's
- * gateway address: the page is served by this test on the host, on a port the firewall opens for it.
+ * workspace quota, the host firewall, an agent that browses a page); where gVisor behaves differently (memory and
+ * process exhaustion end the whole sandbox), the test pins the difference down. Traffic goes only to the sandbox
+ * network's gateway address: the page is served by this test on the host, on a port the firewall opens for it.
  */
 @QuarkusTest
 @Tag("runtime")
@@ -138,6 +142,8 @@ class GvisorSandboxTest {
     SandboxStartup sandboxes;
     @Inject
     InteractionConfig interactions;
+    @Inject
+    EnvironmentReconciler reconciler;
 
     String id;
     String gateway;
@@ -253,8 +259,43 @@ class GvisorSandboxTest {
                 .body("steps[-1].content[0].text", equalTo("High tide is at 06:12."));
     }
 
+    /**
+     * Under runc only the command dies (exec answers oom_killed, the sandbox lives on). Under gVisor the host's OOM
+     * killer sees one large process, the Sentry, and the whole sandbox goes: the environment fails oom_killed and the
+     * next use resumes it on the same files.
+     */
     @Test
     @Order(7)
+    void aMemoryHogEndsTheWholeSandboxWhichResumesWithItsFiles() throws Throwable {
+        String before = container().getId();
+        Api.exec(id, Map.of("command", "python3 -c 'b = [bytearray(1 << 20) for _ in range(4096)]'",
+                "timeout_seconds", 120)).statusCode(503);
+        settle(before);
+        given().get("/v1/environments/" + id).then().statusCode(200)
+                .body("status", equalTo("failed")).body("x_failure.reason", equalTo("oom_killed"));
+        Api.execOk(id, "cat data/inside.txt").body("stdout", equalTo("made inside"));
+    }
+
+    /**
+     * Every process in the sandbox costs gVisor about ten host tasks, so a fork bomb reaches the host's pids limit
+     * (runsc-host-pids-limit) long before gVisor's own NPROC refuses it, and the sandbox ends: the host keeps its
+     * PID space, the environment fails and resumes.
+     */
+    @Test
+    @Order(8)
+    void aForkBombEndsItsOwnSandboxWithinTheHostPidsLimit() throws Throwable {
+        String before = container().getId();
+        Api.exec(id, Map.of("command", "for i in $(seq 1 1000); do sleep 300 & done; wait", "timeout_seconds", 120))
+                .statusCode(503);
+        settle(before);
+        given().get("/v1/environments/" + id).then().statusCode(200)
+                .body("status", equalTo("failed")).body("x_failure.reason", equalTo("exited"));
+        Api.execOk(id, "cat data/inside.txt").body("stdout", equalTo("made inside"));
+        assertEquals("runsc", container().getHostConfig().getRuntime(), "resumed under gVisor again");
+    }
+
+    @Test
+    @Order(9)
     void aRuntimeTheEngineLacksStopsTheStartWithTheFix() {
         SandboxRuntime missing = new SandboxRuntime(docker, runtimeNamed("runsc-not-registered"));
         SandboxRuntime.MissingRuntimeException e = assertThrows(SandboxRuntime.MissingRuntimeException.class,
@@ -265,6 +306,22 @@ class GvisorSandboxTest {
                         && e.getMessage().contains("apt-get install runsc") && e.getMessage().contains("./wharf up"),
                 e.getMessage());
         new SandboxRuntime(docker, runtimeNamed("runsc")).require();
+    }
+
+    /**
+     * Once the engine has recorded the container's end (gVisor's processes take a moment to go after the daemon's
+     * connection broke), the reconciler's pass fails the environment if the exec path did not already.
+     */
+    private void settle(String containerId) throws Throwable {
+        try {
+            for (int i = 0; i < 600 && Boolean.TRUE.equals(docker.inspectContainerCmd(containerId).exec().getState()
+                    .getRunning()); i++) {
+                Thread.sleep(100);
+            }
+        } catch (NotFoundException removed) {
+            // Already failed and removed by the exec path.
+        }
+        VertxContextSupport.subscribeAndAwait(() -> reconciler.reconcileOnce());
     }
 
     private InspectContainerResponse container() {
