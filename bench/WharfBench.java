@@ -58,7 +58,7 @@ import java.util.regex.Pattern;
  *
  * WHARF_BENCH_ONLY=runtimes compares sandbox runtimes instead: for each of runc, crun and runsc the engine lists, a
  * control plane started with wharf.sandbox.runtime set to it, CREATES times create-to-first-exec and EXECS times
- * `true` through Wharf; and, in the same run and for the same runtime, the bare engine with the same image and the
+ * `true` through Wharf, then one idle sandbox's memory cgroup; and, in the same run and for the same runtime, the bare engine with the same image and the
  * same hardening flags: `docker run --rm ... true` (a container's whole life), `docker run -d` to the first
  * `docker exec true` answered, and `docker exec true` in a running one. Runtimes take turns, one at a time.
  */
@@ -623,9 +623,13 @@ public class WharfBench {
                 exec(base, kept);
                 execTrue.add(ms(start));
             }
+            Thread.sleep(5_000);
+            long[] memory = sandboxMemoryBytes(kept);
             delete(base, kept);
             runtimeRow(runtime, "Wharf: create to first exec", createToExec);
             runtimeRow(runtime, "Wharf: exec `true`", execTrue);
+            System.out.printf(Locale.ROOT, "| %s | Wharf: one idle sandbox, cgroup usage incl. page cache (MiB) | 1 |"
+                    + " %.1f | | |%n", runtime, memory[0] / 1048576.0);
         } finally {
             app.destroy();
             if (!app.waitFor(30, TimeUnit.SECONDS)) {
@@ -638,14 +642,12 @@ public class WharfBench {
     /** The engine alone, same image, same flags, the same runtime; containers labelled and always removed. */
     private static void bareOn(Path root, String runtime, String image, Path workspace, int creates, int execs)
             throws Exception {
-        List<Double> runToExit = new ArrayList<>();
-        List<Double> runToExec = new ArrayList<>();
-        List<Double> execTrue = new ArrayList<>();
+        Samples runToExit = new Samples("bare `docker run --rm ... true`");
+        Samples runToExec = new Samples("bare `docker run -d` to first `docker exec true`");
+        Samples execTrue = new Samples("bare `docker exec true`");
         command(root, bareRun(runtime, image, workspace, "--rm", "--entrypoint", "true"));
         for (int i = 0; i < creates; i++) {
-            long start = System.nanoTime();
-            command(root, bareRun(runtime, image, workspace, "--rm", "--entrypoint", "true"));
-            runToExit.add(ms(start));
+            runToExit.time(() -> command(root, bareRun(runtime, image, workspace, "--rm", "--entrypoint", "true")));
         }
         String kept = null;
         try {
@@ -653,8 +655,7 @@ public class WharfBench {
                 long start = System.nanoTime();
                 String id = command(root, bareRun(runtime, image, workspace, "-d")).strip();
                 try {
-                    command(root, "docker", "exec", id, "true");
-                    runToExec.add(ms(start));
+                    runToExec.timeFrom(start, () -> command(root, "docker", "exec", id, "true"));
                 } finally {
                     if (kept == null) {
                         kept = id;
@@ -663,19 +664,60 @@ public class WharfBench {
                     }
                 }
             }
+            String warm = kept;
             for (int i = 0; i < execs; i++) {
-                long start = System.nanoTime();
-                command(root, "docker", "exec", kept, "true");
-                execTrue.add(ms(start));
+                execTrue.time(() -> command(root, "docker", "exec", warm, "true"));
             }
         } finally {
             if (kept != null) {
                 command(root, "docker", "rm", "-f", kept);
             }
         }
-        runtimeRow(runtime, "bare `docker run --rm ... true`", runToExit);
-        runtimeRow(runtime, "bare `docker run -d` to first `docker exec true`", runToExec);
-        runtimeRow(runtime, "bare `docker exec true`", execTrue);
+        for (Samples samples : List.of(runToExit, runToExec, execTrue)) {
+            samples.print(runtime);
+        }
+    }
+
+    /** Timings of one bare measure; a failed call is counted and its first error shown, not timed. */
+    private static final class Samples {
+        private final String measure;
+        private final List<Double> ms = new ArrayList<>();
+        private int failures;
+        private String firstError;
+
+        Samples(String measure) {
+            this.measure = measure;
+        }
+
+        interface Call {
+            void run() throws Exception;
+        }
+
+        void time(Call call) {
+            timeFrom(System.nanoTime(), call);
+        }
+
+        void timeFrom(long start, Call call) {
+            try {
+                call.run();
+                ms.add(ms(start));
+            } catch (Exception e) {
+                failures++;
+                if (firstError == null) {
+                    firstError = abbreviate(String.valueOf(e.getMessage())).replace('|', '/');
+                }
+            }
+        }
+
+        void print(String runtime) {
+            if (!ms.isEmpty()) {
+                runtimeRow(runtime, measure, ms);
+            }
+            if (failures > 0) {
+                System.out.printf(Locale.ROOT, "| %s | %s: %d of %d failed, first: %s | | | | |%n", runtime, measure,
+                        failures, failures + ms.size(), firstError);
+            }
+        }
     }
 
     /** `docker run` with the flags SandboxHardening gives a sandbox under its defaults (wharf.sandbox.*). */
@@ -717,7 +759,8 @@ public class WharfBench {
             throw new IllegalStateException(String.join(" ", argv) + " did not finish");
         }
         if (process.exitValue() != 0) {
-            throw new IllegalStateException(new String(err.join(), StandardCharsets.UTF_8).strip());
+            throw new IllegalStateException(String.join(" ", List.of(argv).subList(0, Math.min(3, argv.length)))
+                    + " ... exited " + process.exitValue() + ": " + new String(err.join(), StandardCharsets.UTF_8).strip());
         }
         return out;
     }
