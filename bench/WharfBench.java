@@ -55,6 +55,12 @@ import java.util.regex.Pattern;
  * Usage: java bench/WharfBench.java REPO_ROOT [CREATES] [EXECS] [TASKS] [LEVELS]; prints Markdown.
  * LEVELS is a comma list (default WHARF_BENCH_LEVELS, else 10,50,200,500). WHARF_BENCH_ONLY=load runs only the
  * load measure, WHARF_BENCH_ONLY=latency only the others.
+ *
+ * WHARF_BENCH_ONLY=runtimes compares sandbox runtimes instead: for each of runc, crun and runsc the engine lists, a
+ * control plane started with wharf.sandbox.runtime set to it, CREATES times create-to-first-exec and EXECS times
+ * `true` through Wharf, then one idle sandbox's memory cgroup; and, in the same run and for the same runtime, the bare engine with the same image and the
+ * same hardening flags: `docker run --rm ... true` (a container's whole life), `docker run -d` to the first
+ * `docker exec true` answered, and `docker exec true` in a running one. Runtimes take turns, one at a time.
  */
 public class WharfBench {
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
@@ -88,10 +94,14 @@ public class WharfBench {
         List<Integer> levels = levels(args.length > 4 ? args[4]
                 : System.getenv().getOrDefault("WHARF_BENCH_LEVELS", "10,50,200,500"));
         String only = System.getenv().getOrDefault("WHARF_BENCH_ONLY", "").trim();
-        if (!only.isEmpty() && !only.equals("load") && !only.equals("latency")) {
-            throw new IllegalArgumentException("WHARF_BENCH_ONLY is load or latency, not " + only);
+        if (!only.isEmpty() && !Set.of("load", "latency", "runtimes").contains(only)) {
+            throw new IllegalArgumentException("WHARF_BENCH_ONLY is load, latency or runtimes, not " + only);
         }
 
+        if (only.equals("runtimes")) {
+            runtimes(root, creates, execs);
+            return;
+        }
         ThreadPoolExecutor modelThreads = new ThreadPoolExecutor(0, MAX_HELD_CALLS, 30, TimeUnit.SECONDS,
                 new SynchronousQueue<>(), daemonThreads("bench-model-"));
         HttpServer model = modelResponder(modelThreads);
@@ -533,19 +543,233 @@ public class WharfBench {
         return server;
     }
 
-    private static Process launch(Path root, int port, int modelPort) throws IOException {
+    private static Process launch(Path root, int port, int modelPort, String... properties) throws IOException {
         int gateway = freePort();
-        ProcessBuilder builder = new ProcessBuilder("java",
+        List<String> command = new ArrayList<>(List.of("java"));
+        command.addAll(List.of(properties));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.command().addAll(List.of(
                 "-Dquarkus.http.port=" + port,
                 // Its own label, so its reconciler never takes another run's sandboxes for orphans.
                 "-Dwharf.sandbox.deployment=" + System.getenv().getOrDefault("WHARF_BENCH_DEPLOYMENT", "bench"),
                 "-Dwharf.interactions.gateway-port=" + gateway,
                 "-Dwharf.models.openai.base-url=http://127.0.0.1:" + modelPort + "/v1",
-                "-jar", root.resolve("orchestrator/target/quarkus-app/quarkus-run.jar").toString());
+                "-jar", root.resolve("orchestrator/target/quarkus-app/quarkus-run.jar").toString()));
         builder.environment().put("WHARF_API_KEY", API_KEY);
         builder.environment().put("WHARF_DB_NAME", System.getenv().getOrDefault("WHARF_BENCH_DB_NAME", "wharf_bench"));
         builder.redirectErrorStream(true).redirectOutput(root.resolve("bench/control-plane.log").toFile());
         return builder.start();
+    }
+
+    /** The runtimes compared, in this order, when the engine lists them. */
+    private static final List<String> RUNTIMES = List.of("runc", "crun", "runsc");
+
+    private static void runtimes(Path root, int creates, int execs) throws Exception {
+        String image = command(root, "bash", "sandbox-image/version.sh", "--tag").strip();
+        Set<String> registered = Set.of(command(root, "docker", "info", "--format",
+                "{{range $name, $_ := .Runtimes}}{{$name}} {{end}}").strip().split("\\s+"));
+        Path workspace = Files.createTempDirectory("wharf-bench-ws-");
+        System.out.printf(Locale.ROOT, "Sandbox runtimes: %d creates and %d execs each; image %s; hardening as"
+                + " SandboxHardening sets it by default (1 GiB, 1 CPU, read-only root, tmpfs, no capabilities,"
+                + " pids limit; under runsc the host pids limit 2048 and NPROC 512). The bare runs bind a host"
+                + " directory at /workspace where Wharf binds an ext4 image.%n%n", creates, execs, image);
+        System.out.printf(Locale.ROOT, "| runtime | measure | n | p50 (ms) | p90 (ms) | max (ms) |%n"
+                + "|---|---|---|---|---|---|%n");
+        for (String runtime : RUNTIMES) {
+            if (!registered.contains(runtime)) {
+                System.out.printf(Locale.ROOT, "| %s | not registered with the engine | | | | |%n", runtime);
+                continue;
+            }
+            try {
+                wharfOn(root, runtime, creates, execs);
+            } catch (Exception e) {
+                System.out.printf(Locale.ROOT, "| %s | Wharf: fails: %s | | | | |%n", runtime,
+                        abbreviate(String.valueOf(e.getMessage())).replace('|', '/').replace('\n', ' '));
+            }
+            try {
+                bareOn(root, runtime, image, workspace, creates, execs);
+            } catch (Exception e) {
+                System.out.printf(Locale.ROOT, "| %s | bare docker: fails: %s | | | | |%n", runtime,
+                        abbreviate(String.valueOf(e.getMessage())).replace('|', '/').replace('\n', ' '));
+            }
+        }
+    }
+
+    private static void wharfOn(Path root, String runtime, int creates, int execs) throws Exception {
+        int port = freePort();
+        Process app = launch(root, port, freePort(), "-Dwharf.sandbox.runtime=" + runtime);
+        String base = "http://127.0.0.1:" + port;
+        try {
+            awaitReady(base, app);
+            String warm = create(base);
+            exec(base, warm);
+            delete(base, warm);
+            List<Double> createToExec = new ArrayList<>();
+            String kept = null;
+            for (int i = 0; i < creates; i++) {
+                long start = System.nanoTime();
+                String id = create(base);
+                exec(base, id);
+                createToExec.add(ms(start));
+                if (kept == null) {
+                    kept = id;
+                } else {
+                    delete(base, id);
+                }
+            }
+            List<Double> execTrue = new ArrayList<>();
+            for (int i = 0; i < execs; i++) {
+                long start = System.nanoTime();
+                exec(base, kept);
+                execTrue.add(ms(start));
+            }
+            Thread.sleep(5_000);
+            long[] memory = sandboxMemoryBytes(kept);
+            delete(base, kept);
+            runtimeRow(runtime, "Wharf: create to first exec", createToExec);
+            runtimeRow(runtime, "Wharf: exec `true`", execTrue);
+            System.out.printf(Locale.ROOT, "| %s | Wharf: one idle sandbox, cgroup usage incl. page cache (MiB) | 1 |"
+                    + " %.1f | | |%n", runtime, memory[0] / 1048576.0);
+        } finally {
+            app.destroy();
+            if (!app.waitFor(30, TimeUnit.SECONDS)) {
+                app.destroyForcibly();
+                app.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** The engine alone, same image, same flags, the same runtime; containers labelled and always removed. */
+    private static void bareOn(Path root, String runtime, String image, Path workspace, int creates, int execs)
+            throws Exception {
+        Samples runToExit = new Samples("bare `docker run --rm ... true`");
+        Samples runToExec = new Samples("bare `docker run -d` to first `docker exec true`");
+        Samples execTrue = new Samples("bare `docker exec true`");
+        command(root, bareRun(runtime, image, workspace, "--rm", "--entrypoint", "true"));
+        for (int i = 0; i < creates; i++) {
+            runToExit.time(() -> command(root, bareRun(runtime, image, workspace, "--rm", "--entrypoint", "true")));
+        }
+        String kept = null;
+        try {
+            for (int i = 0; i < creates; i++) {
+                long start = System.nanoTime();
+                String id = command(root, bareRun(runtime, image, workspace, "-d")).strip();
+                try {
+                    runToExec.timeFrom(start, () -> command(root, "docker", "exec", id, "true"));
+                } finally {
+                    if (kept == null) {
+                        kept = id;
+                    } else {
+                        command(root, "docker", "rm", "-f", id);
+                    }
+                }
+            }
+            String warm = kept;
+            for (int i = 0; i < execs; i++) {
+                execTrue.time(() -> command(root, "docker", "exec", warm, "true"));
+            }
+        } finally {
+            if (kept != null) {
+                command(root, "docker", "rm", "-f", kept);
+            }
+        }
+        for (Samples samples : List.of(runToExit, runToExec, execTrue)) {
+            samples.print(runtime);
+        }
+    }
+
+    /** Timings of one bare measure; a failed call is counted and its first error shown, not timed. */
+    private static final class Samples {
+        private final String measure;
+        private final List<Double> ms = new ArrayList<>();
+        private int failures;
+        private String firstError;
+
+        Samples(String measure) {
+            this.measure = measure;
+        }
+
+        interface Call {
+            void run() throws Exception;
+        }
+
+        void time(Call call) {
+            timeFrom(System.nanoTime(), call);
+        }
+
+        void timeFrom(long start, Call call) {
+            try {
+                call.run();
+                ms.add(ms(start));
+            } catch (Exception e) {
+                failures++;
+                if (firstError == null) {
+                    firstError = abbreviate(String.valueOf(e.getMessage())).replace('|', '/');
+                }
+            }
+        }
+
+        void print(String runtime) {
+            if (!ms.isEmpty()) {
+                runtimeRow(runtime, measure, ms);
+            }
+            if (failures > 0) {
+                System.out.printf(Locale.ROOT, "| %s | %s: %d of %d failed, first: %s | | | | |%n", runtime, measure,
+                        failures, failures + ms.size(), firstError);
+            }
+        }
+    }
+
+    /** `docker run` with the flags SandboxHardening gives a sandbox under its defaults (wharf.sandbox.*). */
+    private static String[] bareRun(String runtime, String image, Path workspace, String... extra) {
+        boolean gvisor = runtime.equals("runsc") || runtime.startsWith("runsc-");
+        List<String> argv = new ArrayList<>(List.of("docker", "run", "--pull", "never", "--runtime", runtime,
+                "--label", "dev.wharf.managed=true", "--label", "dev.wharf.deployment=bench-bare",
+                "--network", "wharf-sandboxes", "--hostname", "sandbox", "--user", "1000:1000", "-w", "/workspace",
+                "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true", "--read-only",
+                "--tmpfs", "/tmp:rw,exec,nosuid,nodev,size=256m",
+                "--tmpfs", "/home/wharf:rw,nosuid,nodev,size=64m,uid=1000,gid=1000",
+                "--mount", "type=bind,source=" + workspace + ",target=/workspace",
+                "--memory", "1g", "--memory-swap", "1g", "--cpus", "1.0", "--ipc", "private",
+                "--pids-limit", gvisor ? "2048" : "512",
+                "--log-driver", "local", "--log-opt", "max-size=10485760", "--log-opt", "max-file=3",
+                "--restart", "no", "-e", "WHARF_SANDBOX_TOKEN=bench"));
+        if (gvisor) {
+            argv.addAll(List.of("--ulimit", "nproc=512:512"));
+        }
+        int entrypoint = List.of(extra).indexOf("--entrypoint");
+        argv.addAll(List.of(extra).subList(0, entrypoint < 0 ? extra.length : entrypoint + 2));
+        argv.add(image);
+        return argv.toArray(String[]::new);
+    }
+
+    /** Runs a command to its end and returns its stdout; a non-zero exit throws with its stderr. */
+    private static String command(Path root, String... argv) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(argv).directory(root.toFile()).start();
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
+            try {
+                return process.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        });
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", argv) + " did not finish");
+        }
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", List.of(argv).subList(0, Math.min(3, argv.length)))
+                    + " ... exited " + process.exitValue() + ": " + new String(err.join(), StandardCharsets.UTF_8).strip());
+        }
+        return out;
+    }
+
+    private static void runtimeRow(String runtime, String measure, List<Double> samples) {
+        List<Double> sorted = new ArrayList<>(samples);
+        Collections.sort(sorted);
+        System.out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %.0f | %.0f |%n", runtime, measure, sorted.size(),
+                percentile(sorted, 50), percentile(sorted, 90), sorted.get(sorted.size() - 1));
     }
 
     private static void awaitReady(String base, Process app) throws Exception {

@@ -41,9 +41,30 @@ public interface SandboxConfig {
     @WithDefault("1.0")
     double cpus();
 
-    /** Maximum number of processes and threads per sandbox. */
+    /**
+     * The engine's OCI runtime for sandboxes, by the name the engine registered it under ({@code docker info}:
+     * Runtimes). {@code runc}, the engine's own default, runs sandbox code on the host's kernel; {@code runsc}
+     * (gVisor) puts a kernel in user space between them, at a cost in start time, speed and memory (see
+     * docs/ARCHITECTURE.md, "Sandbox runtimes"). The control plane does not start when the engine lacks it.
+     */
+    @WithDefault("runc")
+    String runtime();
+
+    /**
+     * Maximum number of processes and threads per sandbox: the container's pids cgroup under runc; under runsc
+     * gVisor's own limit on the sandbox user's tasks (RLIMIT_NPROC, counted by each sandbox's own kernel).
+     */
     @WithDefault("512")
     long pidsLimit();
+
+    /**
+     * Under runsc only: the pids cgroup on the host, which counts gVisor's own host threads and ptrace stubs (about
+     * ten per process in the sandbox, never given back) rather than the sandbox's processes. It bounds the share of
+     * the host's PID space (32768 on small hosts) one sandbox can take; a sandbox that reaches it is ended by
+     * gVisor, not refused a fork. Headless Chromium needs about 500.
+     */
+    @WithDefault("2048")
+    long runscHostPidsLimit();
 
     /** Size of the writable /tmp (a tmpfs: the root filesystem is read-only). */
     @WithDefault("256m")

@@ -5,6 +5,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import dev.wharf.platform.BlockingCalls;
 import dev.wharf.sandbox.docker.HostFirewall;
 import dev.wharf.sandbox.docker.SandboxNetwork;
+import dev.wharf.sandbox.docker.SandboxRuntime;
 import io.quarkus.runtime.ShutdownEvent;
 import dev.wharf.sandbox.docker.WorkspaceImages;
 import io.quarkus.runtime.StartupEvent;
@@ -16,10 +17,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.jboss.logging.Logger;
 
 /**
- * Prepares the engine at start: the workspace image directory and the sandbox network exist, the host firewall
- * fences the network, and the expected image is present. A missing engine or image does not stop the control
- * plane; readiness reports it until it is fixed. A firewall that is required but cannot be installed does stop it:
- * sandboxes would run with the host open to them.
+ * Prepares the engine at start: the workspace image directory and the sandbox network exist, the engine has the
+ * configured sandbox runtime, the host firewall fences the network, and the expected image is present. A missing
+ * engine or image does not stop the control plane; readiness reports it until it is fixed. A runtime the engine
+ * lacks does stop it (every sandbox would fail, and an operator who asked for gVisor must not get runc instead), and
+ * so does a firewall that is required but cannot be installed: sandboxes would run with the host open to them.
  */
 @ApplicationScoped
 public class SandboxStartup {
@@ -34,17 +36,19 @@ public class SandboxStartup {
     private final DockerClient docker;
     private final SandboxConfig config;
     private final WorkspaceImages images;
+    private final SandboxRuntime runtime;
     private final List<Cidr> sandboxSubnets = new CopyOnWriteArrayList<>();
     private volatile String gatewayAddress;
 
     public SandboxStartup(SandboxNetwork network, HostFirewall firewall, BlockingCalls blocking, DockerClient docker,
-                          SandboxConfig config, WorkspaceImages images) {
+                          SandboxConfig config, WorkspaceImages images, SandboxRuntime runtime) {
         this.network = network;
         this.firewall = firewall;
         this.blocking = blocking;
         this.docker = docker;
         this.config = config;
         this.images = images;
+        this.runtime = runtime;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -65,6 +69,9 @@ public class SandboxStartup {
             LOG.errorf("Docker engine not usable at %s: %s", config.dockerHost(), e.getMessage());
             return;
         }
+        // The engine answered, so a missing runtime is a configuration error: end the start with the fix.
+        runtime.require();
+        LOG.infof("sandboxes run under the %s runtime", runtime.name());
         if (gatewayAddress != null) {
             // Before the model gateway listens (it observes start after this). Synchronous on purpose: a
             // FirewallException ends the start with its message rather than run sandboxes unfenced.

@@ -83,6 +83,10 @@ class SandboxHardeningTest {
         assertEquals(host.getMemory(), host.getMemorySwap(), "no swap on top of the memory limit");
         assertEquals(1_000_000_000L, host.getNanoCPUs());
         assertEquals(512L, host.getPidsLimit());
+        // The engine's default runtime, named: the host's kernel, so the pids cgroup counts the sandbox's processes
+        // and no RLIMIT_NPROC is set (the host kernel would count it across every container's uid 1000).
+        assertEquals("runc", host.getRuntime());
+        assertTrue(host.getUlimits() == null || host.getUlimits().length == 0, "no ulimits under runc");
         assertTrue(host.getRestartPolicy() == null || host.getRestartPolicy().getName() == null
                 || host.getRestartPolicy().getName().isEmpty() || "no".equals(host.getRestartPolicy().getName()));
         assertEquals(config.network(), host.getNetworkMode());

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.Ulimit;
 import dev.wharf.sandbox.ByteSize;
 import dev.wharf.sandbox.SandboxConfig;
 import java.nio.file.Path;
@@ -43,9 +44,16 @@ public final class SandboxHardening {
     private SandboxHardening() {
     }
 
+    /** Whether the runtime is gVisor: {@code runsc}, or a name starting {@code runsc-} (one per set of flags). */
+    public static boolean isGvisor(String runtime) {
+        return runtime.equals("runsc") || runtime.startsWith("runsc-");
+    }
+
     public static HostConfig hostConfig(SandboxConfig config, String volumeName, Path tokenFile) {
         long memory = ByteSize.parse(config.memory());
+        boolean gvisor = isGvisor(config.runtime());
         return HostConfig.newHostConfig()
+                .withRuntime(config.runtime())
                 .withCapDrop(Capability.ALL)
                 .withCapAdd(DAEMON_CAPABILITIES.toArray(Capability[]::new))
                 .withSecurityOpts(List.of("no-new-privileges:true"))
@@ -69,7 +77,12 @@ public final class SandboxHardening {
                 .withMemory(memory)
                 .withMemorySwap(memory)
                 .withNanoCPUs(Math.round(config.cpus() * NANOS_PER_CPU))
-                .withPidsLimit(config.pidsLimit())
+                // Under gVisor the host's pids cgroup sees gVisor's own threads, not the sandbox's processes, and
+                // reaching it ends the whole sandbox; the sandbox's own limit is RLIMIT_NPROC, which gVisor's kernel
+                // counts per sandbox and answers with EAGAIN as the pids cgroup does under runc. Not under runc:
+                // there the host kernel counts RLIMIT_NPROC across every container's uid 1000.
+                .withPidsLimit(gvisor ? config.runscHostPidsLimit() : config.pidsLimit())
+                .withUlimits(gvisor ? List.of(new Ulimit("nproc", config.pidsLimit(), config.pidsLimit())) : List.of())
                 .withNetworkMode(config.network())
                 .withIpcMode("private")
                 // Docker's local driver: size-capped, rotating, compressed files that docker logs still reads (an
