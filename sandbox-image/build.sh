@@ -151,12 +151,14 @@ main() {
   base="$(ensure_base_image)"
   build_agent_runtime_jar
 
-  # A minimal context (Dockerfile, jar, training script): the repository itself is never sent
+  # A minimal context (Dockerfile, jar, training and entry scripts): the repository itself is never sent
   # to the engine.
   local context started elapsed
   context="$(mktemp -d /tmp/wharf-sandbox-context.XXXXXX)"
   trap 'rm -rf "'"$context"'"' EXIT
-  cp "$here/Dockerfile" "$here/cds-train.sh" "$context/"
+  cp "$here/Dockerfile" "$here/cds-train.sh" "$here/enter.sh" "$context/"
+  # The legacy builder has no COPY --chmod: the mode travels with the file.
+  chmod 0755 "$context/enter.sh"
   cp "$root/agent-runtime/target/agent-runtime.jar" "$context/agent-runtime.jar"
 
   say "building $tag from $base"
