@@ -87,8 +87,8 @@ class SandboxLivenessTest {
         JsonObject ended = awaitStatus(null, interaction, "failed");
         String error = ended.getJsonArray("errors").getJsonObject(0).getString("message");
         assertTrue(error.contains("unresponsive") && error.contains("did not answer health checks"), error);
-        assertTrue(docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(container)).exec().isEmpty(),
-                "the stopped sandbox was removed");
+        // The failure is recorded first; the removal (a stop grace, then SIGKILL) follows it.
+        awaitRemoved(container);
         assertFalse(openInterval(container), "its metering closed");
         assertTrue(endedRecords(container) > 0, "its sandbox time is on the ledger");
 
@@ -119,6 +119,16 @@ class SandboxLivenessTest {
             }
             if (System.nanoTime() > until) {
                 fail("environment " + id + " did not become " + status + ": " + now.encode());
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    private void awaitRemoved(String container) throws InterruptedException {
+        long until = System.nanoTime() + PATIENCE.toNanos();
+        while (!docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(container)).exec().isEmpty()) {
+            if (System.nanoTime() > until) {
+                fail("the stopped sandbox " + container + " was not removed");
             }
             Thread.sleep(250);
         }
