@@ -118,20 +118,6 @@ class GvisorSandboxTest {
         }
     }
 
-    /** Connects from inside the sandbox and prints connected, refused or the error; bounded by its own timeout. */
-    private static final String PROBE = """
-            import socket, sys
-            s = socket.socket()
-            s.settimeout(5)
-            try:
-                s.connect((sys.argv[1], int(sys.argv[2])))
-                print("connected")
-            except ConnectionRefusedError:
-                print("refused")
-            except OSError as e:
-                print("error", e)
-            """;
-
     @TestHTTPResource
     java.net.URL application;
     @Inject
@@ -335,10 +321,7 @@ class GvisorSandboxTest {
     }
 
     private String probe(int port) {
-        return Api.exec(id, Map.of("command", List.of("python3", "-c", PROBE, gateway, String.valueOf(port)),
-                        "timeout_seconds", 30))
-                .statusCode(200).body("exit_code", equalTo(0))
-                .extract().<String>path("stdout").strip();
+        return HostFirewallTest.probe(id, gateway, port);
     }
 
     private static String sha256(byte[] bytes) throws Exception {

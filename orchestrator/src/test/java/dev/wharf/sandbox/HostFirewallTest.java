@@ -213,7 +213,12 @@ class HostFirewallTest {
     }
 
     private String probe(int port) {
-        return Api.exec(id, Map.of("command", List.of("python3", "-c", PROBE, gateway, String.valueOf(port)),
+        return probe(id, gateway, port);
+    }
+
+    /** From inside the environment's sandbox, a TCP connect to host:port: connected, refused or error. */
+    static String probe(String environmentId, String host, int port) {
+        return Api.exec(environmentId, Map.of("command", List.of("python3", "-c", PROBE, host, String.valueOf(port)),
                         "timeout_seconds", 30))
                 .statusCode(200).body("exit_code", equalTo(0))
                 .extract().<String>path("stdout").strip();
