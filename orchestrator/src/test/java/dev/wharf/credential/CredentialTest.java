@@ -271,7 +271,7 @@ class CredentialTest {
         refusals.add(new Refusal("refresh_token", with(oauth, "refresh_token", big)));
         for (String url : List.of("http://auth.example.com/token", "ftp://auth.example.com/token", "auth.example.com/token",
                 "/token", "https:///token", "https://user:" + MARK + "@auth.example.com/token",
-                "https://auth.example.com/token#x", "http://127.0.0.1.example.com/t", "http://10.0.0.1/t",
+                "https://auth.example.com/token#x", "http://127.0.0.1.example.com/t", "http://172.17.0.1/t",
                 "https://auth.example.com/to ken", "https://auth.example.com/\u202Etoken")) {
             refusals.add(new Refusal("token_url", with(oauth, "token_url", url)));
         }
