@@ -60,6 +60,8 @@ class SandboxLivenessTest {
     DockerClient docker;
     @Inject
     Pool pool;
+    @Inject
+    dev.wharf.sandbox.docker.DaemonTokenFiles tokens;
 
     @BeforeEach
     void script() {
@@ -89,6 +91,12 @@ class SandboxLivenessTest {
         assertTrue(error.contains("unresponsive") && error.contains("did not answer health checks"), error);
         // The failure is recorded first; the removal (a stop grace, then SIGKILL) follows it.
         awaitRemoved(container);
+        assertFalse(java.nio.file.Files.exists(tokens.file(environment)), "its token file went with it");
+        // Metering closes when the removal returns, a moment after the engine forgets the container.
+        long until = System.nanoTime() + PATIENCE.toNanos();
+        while (openInterval(container) && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
         assertFalse(openInterval(container), "its metering closed");
         assertTrue(endedRecords(container) > 0, "its sandbox time is on the ledger");
 

@@ -131,8 +131,11 @@ public class DockerSandboxProvider implements SandboxProvider {
 
     @Override
     public Optional<Instant> remove(String containerId) {
-        Optional<String> workspace = workspaceOf(containerId);
-        Optional<String> environmentId = inspect(containerId).map(SandboxState::environmentId);
+        // One inspect before the stop: what the container mounts and whose it is, both gone once it is removed.
+        Optional<InspectContainerResponse> before = inspected(containerId);
+        Optional<String> workspace = before.flatMap(DockerSandboxProvider::workspaceOf);
+        Optional<String> environmentId = before.map(c -> c.getConfig().getLabels())
+                .map(labels -> labels.get(SandboxLabels.ENVIRONMENT));
         try {
             docker.stopContainerCmd(containerId).withTimeout(STOP_GRACE_SECONDS).exec();
         } catch (NotFoundException gone) {
@@ -166,18 +169,22 @@ public class DockerSandboxProvider implements SandboxProvider {
         return finishedAt;
     }
 
-    /** The volume the container has at /workspace; empty when the container is gone. */
-    private Optional<String> workspaceOf(String containerId) {
+    private Optional<InspectContainerResponse> inspected(String containerId) {
         try {
-            List<InspectContainerResponse.Mount> mounts = docker.inspectContainerCmd(containerId).exec().getMounts();
-            return mounts == null ? Optional.empty() : mounts.stream()
-                    .filter(m -> m.getDestination() != null
-                            && SandboxHardening.WORKSPACE.equals(m.getDestination().getPath()) && m.getName() != null)
-                    .map(InspectContainerResponse.Mount::getName)
-                    .findFirst();
+            return Optional.of(docker.inspectContainerCmd(containerId).exec());
         } catch (NotFoundException gone) {
             return Optional.empty();
         }
+    }
+
+    /** The volume the container has at /workspace. */
+    private static Optional<String> workspaceOf(InspectContainerResponse container) {
+        List<InspectContainerResponse.Mount> mounts = container.getMounts();
+        return mounts == null ? Optional.empty() : mounts.stream()
+                .filter(m -> m.getDestination() != null
+                        && SandboxHardening.WORKSPACE.equals(m.getDestination().getPath()) && m.getName() != null)
+                .map(InspectContainerResponse.Mount::getName)
+                .findFirst();
     }
 
     /**
@@ -214,12 +221,7 @@ public class DockerSandboxProvider implements SandboxProvider {
 
     @Override
     public Optional<SandboxState> inspect(String containerId) {
-        try {
-            InspectContainerResponse inspected = docker.inspectContainerCmd(containerId).exec();
-            return Optional.of(toState(inspected));
-        } catch (NotFoundException gone) {
-            return Optional.empty();
-        }
+        return inspected(containerId).map(this::toState);
     }
 
     private SandboxState toState(InspectContainerResponse inspected) {
