@@ -3,6 +3,7 @@ package dev.wharf.credential;
 import dev.wharf.api.ApiException;
 import dev.wharf.api.RequestText;
 import dev.wharf.api.ResourceIds;
+import dev.wharf.egress.DomainPattern;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -40,13 +41,11 @@ final class CredentialInput {
             "connection", "keep-alive", "proxy-connection", "upgrade", "te", "trailer");
     /** RFC 6749 scope-token characters. */
     private static final Pattern SCOPE = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]+");
-    private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final Pattern LOOPBACK_V4 = Pattern.compile("127\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final int MAX_HEADER_NAME_CHARS = 256;
     private static final int MAX_PREFIX_CHARS = 256;
     private static final int MAX_URL_CHARS = 2048;
     private static final int MAX_CLIENT_ID_CHARS = 2048;
-    private static final int MAX_HOST_CHARS = 253;
     private static final int MAX_LIST_ENTRIES = 100;
     private static final int MAX_SCOPE_CHARS = 256;
 
@@ -347,58 +346,8 @@ final class CredentialInput {
 
     /** A host name, or {@code *.} and a domain, lower-cased; no scheme, port, path, IP address or bare {@code *}. */
     static String trustedDomain(String field, Object value) {
-        if (!(value instanceof String text)) {
-            throw invalid(field + " must be a string");
-        }
-        String domain = text.toLowerCase(Locale.ROOT);
-        if (domain.isEmpty()) {
-            throw invalid(field + " must not be empty");
-        }
-        if (domain.contains("://")) {
-            throw invalid(field + " must be a host name without a scheme (no https://)");
-        }
-        if (domain.contains("/") || domain.contains("?") || domain.contains("#")) {
-            throw invalid(field + " must be a host name without a path");
-        }
-        if (domain.startsWith("[") || domain.chars().filter(c -> c == ':').count() > 1) {
-            throw invalid(field + " must be a host name, not an IP address");
-        }
-        if (domain.contains(":")) {
-            throw invalid(field + " must be a host name without a port");
-        }
-        if (domain.equals("*")) {
-            throw invalid(field + " cannot be *: name the domains this credential may be sent to");
-        }
-        boolean wildcard = domain.startsWith("*.");
-        String host = wildcard ? domain.substring(2) : domain;
-        if (host.contains("*")) {
-            throw invalid(field + " may hold * only as its whole first label, as in *.example.com");
-        }
-        if (host.length() > MAX_HOST_CHARS) {
-            throw invalid(field + " is longer than a host name can be (" + MAX_HOST_CHARS + " characters)");
-        }
-        if (host.endsWith(".")) {
-            throw invalid(field + " must not end with a dot");
-        }
-        for (int i = 0; i < host.length(); i++) {
-            if (host.charAt(i) > 0x7F) {
-                throw invalid(field + " must be ASCII: write international names in their punycode (xn--) form");
-            }
-        }
-        String[] labels = host.split("\\.", -1);
-        for (String label : labels) {
-            if (!LABEL.matcher(label).matches()) {
-                throw invalid(field + " must be a host name: labels of letters, digits and inner hyphens, 1 to 63"
-                        + " characters, separated by dots");
-            }
-        }
-        if (labels[labels.length - 1].chars().allMatch(Character::isDigit)) {
-            throw invalid(field + " must be a host name, not an IP address");
-        }
-        if (wildcard && labels.length < 2) {
-            throw invalid(field + " is too broad: a wildcard needs a domain of at least two labels (*.example.com)");
-        }
-        return domain;
+        return DomainPattern.parse(field, value, DomainPattern.Any.REFUSED,
+                "name the domains this credential may be sent to").text();
     }
 
     private static String headerName(Object value) {

@@ -1,8 +1,8 @@
 package dev.wharf.credential;
 
+import dev.wharf.egress.DomainPattern;
 import java.net.URI;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -28,16 +28,7 @@ public sealed interface ResolvedCredential {
             if (trustedDomains.isEmpty()) {
                 return true;
             }
-            String name = host.toLowerCase(Locale.ROOT);
-            if (name.endsWith(".")) {
-                name = name.substring(0, name.length() - 1);
-            }
-            for (String domain : trustedDomains.get()) {
-                if (domain.startsWith("*.") ? name.endsWith(domain.substring(1)) : name.equals(domain)) {
-                    return true;
-                }
-            }
-            return false;
+            return trustedDomains.get().stream().anyMatch(domain -> DomainPattern.stored(domain).matches(host));
         }
     }
 

@@ -32,10 +32,18 @@ public class Environment {
     /** Secret the sandbox daemon accepts; never returned by the API. */
     public String sandboxToken;
     public String volumeName;
+    /** {@link NetworkPolicy#stored()}: {@code disabled} or the allowlist's canonical JSON. */
     public String network;
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(columnDefinition = "jsonb")
     public Map<String, String> envVars;
+    /**
+     * Variables that stand for a credential: name to {@code {credential, placeholder}}. The sandbox sees only the
+     * placeholder (it is the variable's value in {@link #envVars}); the egress proxy swaps in the secret.
+     */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(columnDefinition = "jsonb")
+    public Map<String, Map<String, String>> credentialEnv;
     public long fileCount;
     public long sizeBytes;
     /** The workspace's hard size, fixed when it was made; null for a workspace made before limits existed. */

@@ -70,6 +70,20 @@ public class EnvironmentRepository implements PanacheRepositoryBase<Environment,
         return transition(id, EnvironmentStatus.DELETING, "expiresAt = null", Parameters.with("now", now));
     }
 
+    /** Sets the network policy of an environment that is not being deleted. */
+    public Uni<Boolean> updateNetwork(String id, String network, Instant now) {
+        return update("network = :network, updatedAt = :now where id = :id and status <> :deleting",
+                Parameters.with("network", network).and("now", now).and("id", id)
+                        .and("deleting", EnvironmentStatus.DELETING))
+                .map(rows -> rows == 1);
+    }
+
+    /** The active environment whose sandbox has this address on the sandbox network, if any. */
+    public Uni<Environment> activeAt(String address) {
+        return find("sandboxAddress = :address and status = :active",
+                Parameters.with("address", address).and("active", EnvironmentStatus.ACTIVE)).firstResult();
+    }
+
     /** Records use of an active environment and pushes its idle deadline out. */
     public Uni<Boolean> touch(String id, Instant now, Instant expiresAt) {
         return update("lastAccessedAt = :now, expiresAt = :expires where id = :id and status = :active",

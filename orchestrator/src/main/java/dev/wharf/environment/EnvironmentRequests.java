@@ -14,7 +14,6 @@ import java.util.regex.Pattern;
 final class EnvironmentRequests {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final String RESERVED_PREFIX = "WHARF_";
-    static final String NETWORK_DISABLED = "disabled";
 
     private EnvironmentRequests() {
     }
@@ -24,12 +23,7 @@ final class EnvironmentRequests {
             return Map.of();
         }
         env.forEach((name, value) -> {
-            if (!ENV_NAME.matcher(name).matches()) {
-                throw ApiException.invalidArgument(field + ": '" + name + "' is not a valid variable name");
-            }
-            if (name.startsWith(RESERVED_PREFIX)) {
-                throw ApiException.invalidArgument(field + ": names starting with WHARF_ are reserved");
-            }
+            checkName(name, field);
             if (value == null) {
                 throw ApiException.invalidArgument(field + "." + name + " must be a string");
             }
@@ -37,18 +31,69 @@ final class EnvironmentRequests {
         return env;
     }
 
-    static String network(JsonNode network) {
-        if (network == null || network.isNull()) {
-            return NETWORK_DISABLED;
+    /**
+     * The environment variables of a sandbox: plain values, and credentials the sandbox sees only as a placeholder
+     * that the egress proxy replaces on the way out (see {@link SandboxEnv}).
+     */
+    record EnvSpec(Map<String, String> values, Map<String, String> credentials) {
+        static final EnvSpec NONE = new EnvSpec(Map.of(), Map.of());
+    }
+
+    /** Reads {@code env}: {@code {NAME: "value" | {value} | {credential}}}; every refusal names the variable. */
+    static EnvSpec env(Map<String, JsonNode> env, String field) {
+        if (env == null) {
+            return EnvSpec.NONE;
         }
-        if (network.isTextual() && NETWORK_DISABLED.equals(network.asText())) {
-            return NETWORK_DISABLED;
+        Map<String, String> values = new java.util.LinkedHashMap<>();
+        Map<String, String> credentials = new java.util.LinkedHashMap<>();
+        env.forEach((name, value) -> {
+            checkName(name, field);
+            String at = field + "." + name;
+            if (value != null && value.isTextual()) {
+                values.put(name, value.asText());
+            } else if (value != null && value.isObject()) {
+                java.util.Iterator<String> fields = value.fieldNames();
+                while (fields.hasNext()) {
+                    String member = fields.next();
+                    if (!member.equals("value") && !member.equals("credential")) {
+                        throw ApiException.invalidArgument(at + "." + member + " is not a known field (value,"
+                                + " credential)");
+                    }
+                }
+                JsonNode plain = value.get("value");
+                JsonNode credential = value.get("credential");
+                boolean hasPlain = plain != null && !plain.isNull();
+                boolean hasCredential = credential != null && !credential.isNull();
+                if (hasPlain == hasCredential) {
+                    throw ApiException.invalidArgument(at + " must have exactly one of value or credential");
+                }
+                if (hasPlain && !plain.isTextual()) {
+                    throw ApiException.invalidArgument(at + ".value must be a string");
+                }
+                if (hasCredential && (!credential.isTextual()
+                        || !dev.wharf.api.ResourceIds.isChosenId(credential.asText()))) {
+                    throw ApiException.invalidArgument(at + ".credential must be the id of a credential (see"
+                            + " /v1/credentials)");
+                }
+                if (hasPlain) {
+                    values.put(name, plain.asText());
+                } else {
+                    credentials.put(name, credential.asText());
+                }
+            } else {
+                throw ApiException.invalidArgument(at + " must be a string or {\"value\": ...} or {\"credential\": ...}");
+            }
+        });
+        return new EnvSpec(Map.copyOf(values), Map.copyOf(credentials));
+    }
+
+    private static void checkName(String name, String field) {
+        if (!ENV_NAME.matcher(name).matches()) {
+            throw ApiException.invalidArgument(field + ": '" + name + "' is not a valid variable name");
         }
-        if (network.isObject() && network.has("allowlist")) {
-            throw ApiException.invalidArgument(
-                    "network: allowlists are not available on this Wharf yet; sandboxes run with network \"disabled\"");
+        if (name.startsWith(RESERVED_PREFIX)) {
+            throw ApiException.invalidArgument(field + ": names starting with WHARF_ are reserved");
         }
-        throw ApiException.invalidArgument("network must be \"disabled\" or {\"allowlist\": [...]}");
     }
 
     /** Decodes inline sources to the bytes to write, refusing anything that is not inline. */

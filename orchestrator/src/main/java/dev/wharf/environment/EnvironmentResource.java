@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -61,6 +62,16 @@ public class EnvironmentResource {
     @Operation(summary = "Get an environment")
     public Uni<EnvironmentView> get(RoutingContext ctx, @RestPath String id) {
         return environments.get(Caller.tenantId(ctx), id).map(EnvironmentView::of);
+    }
+
+    @PATCH
+    @Path("{id}")
+    @Operation(summary = "Change an environment's network policy (update_mask=network); applies to its next request")
+    public Uni<EnvironmentView> update(RoutingContext ctx, @RestPath String id,
+                                       @RestQuery("update_mask") String updateMask, JsonObject body) {
+        return environments.updateNetwork(Caller.tenantId(ctx), id, updateMask,
+                        json.bind(body, com.fasterxml.jackson.databind.JsonNode.class))
+                .map(EnvironmentView::of);
     }
 
     @DELETE

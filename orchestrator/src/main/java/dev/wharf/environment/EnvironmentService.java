@@ -4,6 +4,7 @@ import dev.wharf.api.ApiException;
 import dev.wharf.api.PageToken;
 import dev.wharf.api.ResourceIds;
 import dev.wharf.capacity.SandboxCapacity;
+import dev.wharf.egress.DomainPattern;
 import dev.wharf.platform.BlockingCalls;
 import dev.wharf.sandbox.SandboxConfig;
 import dev.wharf.sandbox.SandboxDaemonClient;
@@ -29,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
@@ -40,6 +42,11 @@ import org.jboss.logging.Logger;
 public class EnvironmentService {
     private static final Logger LOG = Logger.getLogger(EnvironmentService.class);
     private static final int TOKEN_CHARS = 32;
+    /** What a variable standing for a credential holds in the sandbox: this, then random letters and digits. */
+    static final String PLACEHOLDER_PREFIX = "wharf-placeholder-";
+    private static final int PLACEHOLDER_CHARS = 32;
+    static final String CREDENTIAL = "credential";
+    static final String PLACEHOLDER = "placeholder";
     /** The type prefix of environment ids. */
     static final String ID_PREFIX = "env";
 
@@ -54,11 +61,12 @@ public class EnvironmentService {
     private final Clock clock;
     private final SandboxCapacity capacity;
     private final WorkspaceQuota quota;
+    private final NetworkPolicyCheck policyCheck;
 
     public EnvironmentService(EnvironmentRepository repository, SandboxProvider provider, SandboxDaemonClient daemon,
                               BlockingCalls blocking, EnvironmentConfig config, SandboxConfig sandboxConfig,
                               SandboxMetrics metrics, EnvironmentLifetimes lifetimes, Clock clock,
-                              SandboxCapacity capacity, WorkspaceQuota quota) {
+                              SandboxCapacity capacity, WorkspaceQuota quota, NetworkPolicyCheck policyCheck) {
         this.repository = repository;
         this.provider = provider;
         this.daemon = daemon;
@@ -70,6 +78,7 @@ public class EnvironmentService {
         this.clock = clock;
         this.capacity = capacity;
         this.quota = quota;
+        this.policyCheck = policyCheck;
     }
 
     /** An environment for an agent interaction: its sandbox counts against capacity through the interaction. */
@@ -84,8 +93,9 @@ public class EnvironmentService {
 
     private Uni<Environment> create(String tenantId, CreateEnvironmentRequest request, boolean standalone) {
         CreateEnvironmentRequest body = request == null ? new CreateEnvironmentRequest(null, null, null) : request;
-        var envVars = EnvironmentRequests.envVars(body.env(), "env");
-        String network = EnvironmentRequests.network(body.network());
+        EnvironmentRequests.EnvSpec envSpec = EnvironmentRequests.env(body.env(), "env");
+        // "*" is checked against the tenant's permission below, with the credentials, before anything is written.
+        NetworkPolicy network = NetworkPolicy.parse(body.network(), "network", DomainPattern.Any.ALLOWED);
         List<EnvironmentRequests.DecodedSource> sources = EnvironmentRequests.sources(body.sources());
         Instant now = clock.instant();
         Environment env = new Environment();
@@ -97,13 +107,70 @@ public class EnvironmentService {
         env.lastAccessedAt = now;
         env.sandboxToken = ResourceIds.randomToken(TOKEN_CHARS);
         env.volumeName = "wharf-ws-" + env.id;
-        env.network = network;
-        env.envVars = new HashMap<>(envVars);
+        env.network = network.stored();
+        env.envVars = new HashMap<>(envSpec.values());
+        env.credentialEnv = new HashMap<>();
+        envSpec.credentials().forEach((name, credential) -> {
+            String placeholder = PLACEHOLDER_PREFIX + ResourceIds.randomToken(PLACEHOLDER_CHARS);
+            env.envVars.put(name, placeholder);
+            env.credentialEnv.put(name, Map.of(CREDENTIAL, credential, PLACEHOLDER, placeholder));
+        });
         env.standalone = standalone;
-        return quota.limitFor(tenantId).invoke(limit -> env.workspaceLimitBytes = limit)
+        return policyCheck.check(tenantId, network, envSpec.credentials(), "network", "env")
+                .chain(() -> quota.limitFor(tenantId)).invoke(limit -> env.workspaceLimitBytes = limit)
                 .chain(limit -> Panache.withTransaction(() -> repository.persist(env)
                         .call(() -> standalone ? capacity.admitStandalone(env.id) : Uni.createFrom().voidItem())))
                 .chain(saved -> provision(env, sources));
+    }
+
+    /**
+     * Checks an interaction's inline environment ({@code env}, {@code network}, {@code sources}) as a create would,
+     * without creating anything: a background interaction must be refused at its create, not fail later.
+     */
+    public Uni<Void> validate(String tenantId, CreateEnvironmentRequest request, String field) {
+        EnvironmentRequests.EnvSpec envSpec = EnvironmentRequests.env(request.env(), field + ".env");
+        NetworkPolicy network = NetworkPolicy.parse(request.network(), field + ".network", DomainPattern.Any.ALLOWED);
+        EnvironmentRequests.sources(request.sources());
+        return policyCheck.check(tenantId, network, envSpec.credentials(), field + ".network", field + ".env");
+    }
+
+    /**
+     * Replaces an environment's network policy ({@code PATCH}, a Wharf extension; {@code update_mask} may name only
+     * {@code network}). The proxy reads the policy on every request, so it applies to the sandbox's next request.
+     */
+    public Uni<Environment> updateNetwork(String tenantId, String id, String updateMask,
+                                          com.fasterxml.jackson.databind.JsonNode body) {
+        if (body == null || !body.isObject()) {
+            return Uni.createFrom().failure(ApiException.invalidArgument("the body must be an object such as"
+                    + " {\"network\": {\"allowlist\": [...]}}"));
+        }
+        List<String> fields = new ArrayList<>();
+        if (updateMask != null && !updateMask.isBlank()) {
+            for (String field : updateMask.split(",")) {
+                fields.add(field.trim());
+            }
+        } else {
+            body.fieldNames().forEachRemaining(fields::add);
+        }
+        for (String field : fields) {
+            if (!field.equals("network")) {
+                return Uni.createFrom().failure(ApiException.invalidArgument("update_mask: " + field
+                        + " cannot be changed; an environment's network is the only field an update may set"));
+            }
+        }
+        if (fields.isEmpty()) {
+            return Uni.createFrom().failure(ApiException.invalidArgument("nothing to update: send {\"network\": ...}"));
+        }
+        NetworkPolicy network;
+        try {
+            network = NetworkPolicy.parse(body.get("network"), "network", DomainPattern.Any.ALLOWED);
+        } catch (ApiException e) {
+            return Uni.createFrom().failure(e);
+        }
+        return find(tenantId, id).chain(env -> policyCheck.check(tenantId, network, Map.of(), "network", "env")
+                .chain(() -> Panache.withTransaction(() -> repository.updateNetwork(id, network.stored(),
+                        clock.instant())))
+                .chain(updated -> updated ? find(tenantId, id) : Uni.createFrom().failure(notFound(id))));
     }
 
     public Uni<Environment> get(String tenantId, String id) {

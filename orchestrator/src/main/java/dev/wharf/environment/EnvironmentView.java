@@ -17,7 +17,7 @@ public record EnvironmentView(
         String lastAccessed,
         String fileCount,
         String sizeBytes,
-        String network,
+        com.fasterxml.jackson.databind.JsonNode network,
         String xExpiresAt,
         String xWorkspaceLimitBytes,
         Failure xFailure) {
@@ -31,7 +31,7 @@ public record EnvironmentView(
                 : new Failure(env.failureReason, env.failureMessage, env.failureExitCode);
         return new EnvironmentView(env.id, env.status.wire(), format(env.createdAt), format(env.updatedAt),
                 format(env.lastAccessedAt), Long.toString(env.fileCount), Long.toString(env.sizeBytes),
-                env.network, format(env.expiresAt),
+                NetworkPolicy.fromStored(env.network).view(), format(env.expiresAt),
                 env.workspaceLimitBytes == null ? null : Long.toString(env.workspaceLimitBytes), failure);
     }
 

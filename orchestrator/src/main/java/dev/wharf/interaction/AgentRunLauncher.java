@@ -160,6 +160,31 @@ public class AgentRunLauncher {
     }
 
     private Uni<String> create(Interaction row, JsonObject spec) {
+        CreateEnvironmentRequest request;
+        try {
+            request = environmentRequest(spec);
+        } catch (ApiException e) {
+            return Uni.createFrom().failure(e);
+        }
+        return environments.create(row.tenantId(), request).map(env -> env.id);
+    }
+
+    /**
+     * Checks an inline {@code environment: {type: "remote", env, network, sources}} as its create will, so that a
+     * request the sandbox could not get is refused with a 400 before the interaction is accepted.
+     */
+    public Uni<Void> validateEnvironment(String tenantId, Object requested) {
+        if (!(requested instanceof JsonObject spec) || spec.getString("environment_id") != null) {
+            return Uni.createFrom().voidItem();
+        }
+        try {
+            return environments.validate(tenantId, environmentRequest(spec), "environment");
+        } catch (ApiException e) {
+            return Uni.createFrom().failure(e);
+        }
+    }
+
+    private CreateEnvironmentRequest environmentRequest(JsonObject spec) {
         JsonObject body = new JsonObject();
         if (spec != null) {
             for (String field : new String[] {"env", "network", "sources"}) {
@@ -168,12 +193,10 @@ public class AgentRunLauncher {
                 }
             }
         }
-        CreateEnvironmentRequest request;
         try {
-            request = mapper.readValue(body.encode(), CreateEnvironmentRequest.class);
+            return mapper.readValue(body.encode(), CreateEnvironmentRequest.class);
         } catch (java.io.IOException e) {
-            return Uni.createFrom().failure(ApiException.invalidArgument("environment: " + e.getMessage()));
+            throw ApiException.invalidArgument("environment: " + e.getMessage());
         }
-        return environments.create(row.tenantId(), request).map(env -> env.id);
     }
 }

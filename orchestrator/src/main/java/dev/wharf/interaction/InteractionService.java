@@ -88,6 +88,7 @@ public class InteractionService {
                         ? Uni.createFrom().failure(ApiException.invalidArgument(
                                 "previous_interaction_id " + request.previousInteractionId() + " does not exist"))
                         : Uni.createFrom().voidItem());
+        checks = checks.chain(() -> agentRuns.validateEnvironment(tenant.id(), request.environment()));
         Uni<AgentDefinition> agent;
         if (request.agent() != null) {
             agent = checks.chain(() -> agents.get(tenant.id(), request.agent())

@@ -114,13 +114,16 @@ public class ModelGateway {
         JsonObject requestConfig = row.request().getJsonObject("agent_config", new JsonObject());
         CreateInteraction request = CreateInteraction.parse(row.request());
         // This interaction's own steps are read once: they end the conversation and place the new steps.
-        return agents.get(row.tenantId(), row.agent()).chain(agent -> views.steps(row.id()).chain(own ->
+        Uni<String> network = row.environmentId() == null ? Uni.createFrom().item((String) null)
+                : environments.get(row.tenantId(), row.environmentId()).map(env -> env.network)
+                        .onFailure().recoverWithItem((String) null);
+        return network.chain(stored -> agents.get(row.tenantId(), row.agent()).chain(agent -> views.steps(row.id()).chain(own ->
                 history.through(row.previousInteractionId()).chain(earlier -> {
                     List<JsonObject> steps = new ArrayList<>(earlier);
                     steps.addAll(own);
                     String modelId = launcher.agentModel(requestConfig, agent);
                     ResolvedModel model = router.resolve(modelId);
-                    ModelRequest call = new ModelRequest(model.model(), instructions(agent, request),
+                    ModelRequest call = new ModelRequest(model.model(), instructions(agent, request, stored),
                             Steps.toConversation(steps), tools(body, request, agent), request.generationConfig(), null);
                     return model.provider().generate(call)
                             .onFailure(ModelProviderException.class).recoverWithUni(e -> log.transition(row.id(),
@@ -129,7 +132,7 @@ public class ModelGateway {
                                     .chain(() -> Uni.createFrom().failure(ApiException.unavailable(e.getMessage()))))
                             .call(response -> record(row.id(), own.size(), response))
                             .call(response -> tokens.record(row.id(), modelId, response.usage()));
-                })))
+                }))))
                 .chain(response -> repository.addUsage(row.id(), response.usage())
                         .chain(total -> overBudget(row, total)).replaceWith(response))
                 .map(ModelGateway::turnJson);
@@ -200,10 +203,14 @@ public class ModelGateway {
                 .replaceWith(new JsonObject());
     }
 
-    private static String instructions(AgentDefinition agent, CreateInteraction request) {
+    /** The agent's instructions, what its sandbox can reach (a built-in agent's only), then the caller's. */
+    private static String instructions(AgentDefinition agent, CreateInteraction request, String storedNetwork) {
         List<String> parts = new ArrayList<>();
         if (agent.systemInstruction() != null) {
             parts.add(agent.systemInstruction());
+        }
+        if (storedNetwork != null && dev.wharf.agent.BuiltInAgents.isBuiltIn(agent.baseAgent())) {
+            parts.add(dev.wharf.environment.NetworkPolicy.fromStored(storedNetwork).describeForAgent());
         }
         if (request.systemInstruction() != null) {
             parts.add(request.systemInstruction());

@@ -127,8 +127,11 @@ public interface SandboxConfig {
     @WithDefault("auto")
     FirewallMode firewall();
 
-    /** Host ports sandboxes may reach at the network's gateway address (TCP); every other packet is refused. */
-    @WithDefault("${wharf.interactions.gateway-port:7071}")
+    /**
+     * Host ports sandboxes may reach at the network's gateway address (TCP): the model gateway and the egress proxy.
+     * Every other packet is refused.
+     */
+    @WithDefault("${wharf.interactions.gateway-port:7071},${wharf.egress.port:7072}")
     List<Integer> firewallPorts();
 
     /** The iptables command; it must use the backend (nft or legacy) the Docker engine uses. */

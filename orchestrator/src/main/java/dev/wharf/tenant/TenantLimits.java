@@ -11,9 +11,9 @@ import java.util.Optional;
  */
 public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeoutSeconds, Integer maxTimeoutSeconds,
                            Integer retentionDays, Integer environmentIdleTtlSeconds,
-                           Integer environmentMaxLifetimeSeconds, Long maxWorkspaceBytes) {
+                           Integer environmentMaxLifetimeSeconds, Long maxWorkspaceBytes, Boolean egressAllowAnyHost) {
 
-    public static final TenantLimits NONE = new TenantLimits(null, null, null, null, null, null, null);
+    public static final TenantLimits NONE = new TenantLimits(null, null, null, null, null, null, null, null);
 
     static final String MAX_CONCURRENT_SANDBOXES = "max_concurrent_sandboxes";
     static final String DEFAULT_TIMEOUT_SECONDS = "default_timeout_seconds";
@@ -22,6 +22,8 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
     static final String ENVIRONMENT_IDLE_TTL_SECONDS = "environment_idle_ttl_seconds";
     static final String ENVIRONMENT_MAX_LIFETIME_SECONDS = "environment_max_lifetime_seconds";
     static final String MAX_WORKSPACE_BYTES = "max_workspace_bytes";
+    /** Whether the tenant's allowlists may hold {@code *} (any public host); null: wharf.egress.allow-any-host. */
+    static final String EGRESS_ALLOW_ANY_HOST = "egress_allow_any_host";
     /** The smallest workspace ext4 formats with room to spare (WorkspaceImages.MIN_BYTES). */
     static final long MIN_WORKSPACE_BYTES = 16L << 20;
     /** 16 TiB: the largest ext4 file system with 4 KiB blocks. */
@@ -43,7 +45,8 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
     public TenantLimits merge(JsonObject patch) {
         for (String field : patch.fieldNames()) {
             if (!java.util.Set.of(MAX_CONCURRENT_SANDBOXES, DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, RETENTION_DAYS,
-                    ENVIRONMENT_IDLE_TTL_SECONDS, ENVIRONMENT_MAX_LIFETIME_SECONDS, MAX_WORKSPACE_BYTES).contains(field)) {
+                    ENVIRONMENT_IDLE_TTL_SECONDS, ENVIRONMENT_MAX_LIFETIME_SECONDS, MAX_WORKSPACE_BYTES,
+                    EGRESS_ALLOW_ANY_HOST).contains(field)) {
                 throw ApiException.invalidArgument("limits." + field + " is not a known limit");
             }
         }
@@ -54,12 +57,25 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
                 field(patch, RETENTION_DAYS, retentionDays),
                 field(patch, ENVIRONMENT_IDLE_TTL_SECONDS, environmentIdleTtlSeconds),
                 field(patch, ENVIRONMENT_MAX_LIFETIME_SECONDS, environmentMaxLifetimeSeconds),
-                bytesField(patch, MAX_WORKSPACE_BYTES, maxWorkspaceBytes));
+                bytesField(patch, MAX_WORKSPACE_BYTES, maxWorkspaceBytes),
+                flag(patch, EGRESS_ALLOW_ANY_HOST, egressAllowAnyHost));
         if (merged.defaultTimeoutSeconds != null && merged.maxTimeoutSeconds != null
                 && merged.defaultTimeoutSeconds > merged.maxTimeoutSeconds) {
             throw ApiException.invalidArgument("limits.default_timeout_seconds may not exceed max_timeout_seconds");
         }
         return merged;
+    }
+
+    /** A yes/no limit: absent keeps {@code current}, null clears it, else true or false. */
+    private static Boolean flag(JsonObject patch, String name, Boolean current) {
+        if (!patch.containsKey(name)) {
+            return current;
+        }
+        Object value = patch.getValue(name);
+        if (value == null || value instanceof Boolean) {
+            return (Boolean) value;
+        }
+        throw ApiException.invalidArgument("limits." + name + " must be true, false or null");
     }
 
     private static Integer field(JsonObject patch, String name, Integer current) {
@@ -114,6 +130,7 @@ public record TenantLimits(Integer maxConcurrentSandboxes, Integer defaultTimeou
         json.put(ENVIRONMENT_MAX_LIFETIME_SECONDS, environmentMaxLifetimeSeconds);
         // A number like its siblings: the largest allowed (16 TiB) is far below 2^53, exact in every JSON reader.
         json.put(MAX_WORKSPACE_BYTES, maxWorkspaceBytes);
+        json.put(EGRESS_ALLOW_ANY_HOST, egressAllowAnyHost);
         return json;
     }
 }

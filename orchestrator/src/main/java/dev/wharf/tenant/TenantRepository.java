@@ -19,7 +19,7 @@ import java.util.Optional;
 public class TenantRepository {
     private static final String TENANT_COLUMNS = "t.id, t.name, t.created_at, t.updated_at, t.max_concurrent_sandboxes,"
             + " t.default_timeout_seconds, t.max_timeout_seconds, t.retention_days, t.environment_idle_ttl_seconds,"
-            + " t.environment_max_lifetime_seconds, t.max_workspace_bytes";
+            + " t.environment_max_lifetime_seconds, t.max_workspace_bytes, t.egress_allow_any_host";
     private static final String KEY_COLUMNS = "id, tenant_id, name, key_prefix, created_at, last_used_at, revoked_at";
 
     private final Pool pool;
@@ -35,13 +35,13 @@ public class TenantRepository {
     public Uni<Boolean> insert(String id, String name, TenantLimits limits, Instant now) {
         return pool.preparedQuery("INSERT INTO tenant (id, name, created_at, updated_at, max_concurrent_sandboxes,"
                         + " default_timeout_seconds, max_timeout_seconds, retention_days, environment_idle_ttl_seconds,"
-                        + " environment_max_lifetime_seconds, max_workspace_bytes)"
-                        + " VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10)"
+                        + " environment_max_lifetime_seconds, max_workspace_bytes, egress_allow_any_host)"
+                        + " VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
                         + " ON CONFLICT (id) DO NOTHING")
                 .execute(Tuple.from(new Object[] {id, name, utc(now), limits.maxConcurrentSandboxes(),
                         limits.defaultTimeoutSeconds(), limits.maxTimeoutSeconds(), limits.retentionDays(),
                         limits.environmentIdleTtlSeconds(), limits.environmentMaxLifetimeSeconds(),
-                        limits.maxWorkspaceBytes()}))
+                        limits.maxWorkspaceBytes(), limits.egressAllowAnyHost()}))
                 .map(rows -> rows.rowCount() == 1);
     }
 
@@ -67,11 +67,11 @@ public class TenantRepository {
         return pool.preparedQuery("UPDATE tenant SET name = $2, updated_at = $3, max_concurrent_sandboxes = $4,"
                         + " default_timeout_seconds = $5, max_timeout_seconds = $6, retention_days = $7,"
                         + " environment_idle_ttl_seconds = $8, environment_max_lifetime_seconds = $9,"
-                        + " max_workspace_bytes = $10 WHERE id = $1 AND state = 'active'")
+                        + " max_workspace_bytes = $10, egress_allow_any_host = $11 WHERE id = $1 AND state = 'active'")
                 .execute(Tuple.from(new Object[] {id, name, utc(now), limits.maxConcurrentSandboxes(),
                         limits.defaultTimeoutSeconds(), limits.maxTimeoutSeconds(), limits.retentionDays(),
                         limits.environmentIdleTtlSeconds(), limits.environmentMaxLifetimeSeconds(),
-                        limits.maxWorkspaceBytes()}))
+                        limits.maxWorkspaceBytes(), limits.egressAllowAnyHost()}))
                 .map(rows -> rows.rowCount() == 1);
     }
 
@@ -181,7 +181,8 @@ public class TenantRepository {
                 new TenantLimits(row.getInteger("max_concurrent_sandboxes"), row.getInteger("default_timeout_seconds"),
                         row.getInteger("max_timeout_seconds"), row.getInteger("retention_days"),
                         row.getInteger("environment_idle_ttl_seconds"),
-                        row.getInteger("environment_max_lifetime_seconds"), row.getLong("max_workspace_bytes")));
+                        row.getInteger("environment_max_lifetime_seconds"), row.getLong("max_workspace_bytes"),
+                        row.getBoolean("egress_allow_any_host")));
     }
 
     private static ApiKey key(Row row) {
