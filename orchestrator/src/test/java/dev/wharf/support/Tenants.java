@@ -9,7 +9,8 @@ import java.util.Map;
 /** The admin API as a platform team uses it: tenants with their own limits, and keys to act as them. */
 public final class Tenants {
     private static final String[] LIMITS = {"max_concurrent_sandboxes", "default_timeout_seconds", "max_timeout_seconds",
-            "retention_days", "environment_idle_ttl_seconds", "environment_max_lifetime_seconds", "max_workspace_bytes"};
+            "retention_days", "environment_idle_ttl_seconds", "environment_max_lifetime_seconds", "max_workspace_bytes",
+            "egress_allow_any_host"};
 
     private Tenants() {
     }
