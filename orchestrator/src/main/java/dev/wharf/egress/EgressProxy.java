@@ -117,8 +117,9 @@ public class EgressProxy {
         }
         ProcessBuilder builder = new ProcessBuilder(javaCommand(), "-XX:+UseSerialGC", "-Xmx128m",
                 "-XX:+DisableAttachMechanism", "-jar", jar.toString())
-                .redirectErrorStream(false)
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
+                // One stream, read line by line into this log: what the proxy says goes where the control plane's
+                // own messages go (and never holds a secret: the proxy logs no header, body or query).
+                .redirectErrorStream(true);
         builder.environment().putAll(environment(launch));
         long started = System.nanoTime();
         Process started0;
