@@ -159,7 +159,8 @@ final class ConnectSession implements FirstBytes.Listener {
         }
         Route inner = mode == Mode.DENY ? Route.refused(route.policy(), denial) : route;
         String scheme = kind == FirstBytes.Kind.TLS ? "https" : "http";
-        FixedRouter router = new FixedRouter(scheme, host, port, inner, () -> innerRecords++);
+        FixedRouter router = new FixedRouter(scheme, host, port, inner, services.routes(), source,
+                () -> innerRecords++);
         ChannelPipeline p = ctx.pipeline();
         String after = ctx.name();
         if (kind == FirstBytes.Kind.TLS) {

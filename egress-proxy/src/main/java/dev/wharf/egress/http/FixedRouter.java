@@ -5,12 +5,14 @@ import dev.wharf.egress.decision.Reason;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 
+import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Requests inside a CONNECT the proxy terminated: all go to the CONNECT's host under the decision made for it (its
- * policy reused, as the contract allows within one connection). A Host header naming another host is refused, so a
- * tunnel opened for one name cannot carry requests for another.
+ * Requests inside a CONNECT the proxy terminated: all go to the CONNECT's host. A Host header naming another host is
+ * refused, so a tunnel opened for one name cannot carry requests for another. Each request is decided afresh (the
+ * contract would allow reusing the CONNECT's policy, but then a revoked credential or a narrowed allowlist would live
+ * on in every kept-alive connection); a CONNECT that was denied stays denied.
  */
 final class FixedRouter implements Router {
 
@@ -18,14 +20,22 @@ final class FixedRouter implements Router {
     private final String host;
     private final int port;
     private final Route route;
+    private final Routes routes;
+    private final InetAddress source;
     private final Runnable onRecorded;
 
-    /** @param scheme "https" when the sandbox spoke TLS inside the CONNECT (then so does the proxy upstream) */
-    FixedRouter(String scheme, String host, int port, Route route, Runnable onRecorded) {
+    /**
+     * @param scheme "https" when the sandbox spoke TLS inside the CONNECT (then so does the proxy upstream)
+     * @param route the CONNECT's decision
+     */
+    FixedRouter(String scheme, String host, int port, Route route, Routes routes, InetAddress source,
+                Runnable onRecorded) {
         this.scheme = scheme;
         this.host = host;
         this.port = port;
         this.route = route;
+        this.routes = routes;
+        this.source = source;
         this.onRecorded = onRecorded;
     }
 
@@ -65,7 +75,7 @@ final class FixedRouter implements Router {
                         Reason.NOT_ALLOWLISTED, "this connection was opened for " + host + ", not " + named)));
             }
         }
-        return CompletableFuture.completedFuture(route);
+        return routes.decide(source, host, port);
     }
 
     private static String hostOf(String hostHeader) {

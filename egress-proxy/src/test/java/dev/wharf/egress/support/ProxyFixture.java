@@ -55,7 +55,7 @@ public final class ProxyFixture implements AutoCloseable {
         env.putAll(baseEnv(control, dir.resolve("state"), resolveFile, pki.writeCaPem(dir),
                 "shop.test=" + h + ",a.b.shop.test=" + h + ",any.test=" + h + ",plain.test=" + h + ",big.test=" + h
                         + ",api.test:443=" + s + ",other.test:443=" + s + ",auth.test:443=" + s + ",x.wild.test:443="
-                        + s + ",dead.test=127.0.0.1:" + closedPort));
+                        + s + ",bad.test:443=" + s + ",dead.test=127.0.0.1:" + closedPort));
         env.putAll(overrides);
         proxy = EgressProxy.start(EgressSettings.fromEnvironment(env));
     }
