@@ -3,6 +3,7 @@ package dev.wharf.egress;
 import dev.wharf.egress.http.ClientChannels;
 import dev.wharf.egress.http.ProxyServices;
 import dev.wharf.egress.http.Routes;
+import dev.wharf.egress.http.ShutdownRequested;
 import dev.wharf.egress.inject.AccessTokens;
 import dev.wharf.egress.limit.SandboxQuotas;
 import dev.wharf.egress.log.RequestLog;
@@ -168,6 +169,7 @@ public final class EgressProxy implements AutoCloseable {
             return;
         }
         server.close().awaitUninterruptibly();
+        open.forEach(ch -> ch.pipeline().fireUserEventTriggered(ShutdownRequested.INSTANCE));
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownGraceMillis());
         while (!open.isEmpty() && System.nanoTime() < until) {
             try {

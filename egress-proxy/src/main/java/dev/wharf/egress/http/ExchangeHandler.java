@@ -65,6 +65,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
     private UpstreamLink upstream;
     private boolean closing;
     private boolean handedOff;
+    private boolean stopping;
 
     ExchangeHandler(ProxyServices services, InetAddress source, Router router) {
         this.services = services;
@@ -118,6 +119,20 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
             upstream = null;
         }
         ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ShutdownRequested) {
+            stopping = true;
+            if (current == null && !handedOff) {
+                closing = true;
+                releaseInbox();
+                ctx.close();
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override
@@ -637,7 +652,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
             if (responseComplete && requestComplete && current == this) {
                 releaseBuffers();
                 current = null;
-                if (!clientKeepAlive) {
+                if (!clientKeepAlive || stopping) {
                     answerAndClose(Unpooled.EMPTY_BUFFER);
                 } else {
                     drain();
