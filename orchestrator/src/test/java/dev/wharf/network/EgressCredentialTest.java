@@ -220,6 +220,5 @@ class EgressCredentialTest {
         var refused = api().body(Map.of("network", Map.of("allowlist", List.of(Map.of("domain", "api.test",
                 "credential", "egress-theirs"))))).post("/v1/environments").then();
         dev.wharf.support.Api.assertError(refused, 400, "INVALID_ARGUMENT");
-        assertTrue(TestTenants.KEY_HEADER.length() > 0);
     }
 }
