@@ -90,6 +90,8 @@ class SandboxHardeningTest {
         assertTrue(host.getRestartPolicy() == null || host.getRestartPolicy().getName() == null
                 || host.getRestartPolicy().getName().isEmpty() || "no".equals(host.getRestartPolicy().getName()));
         assertEquals(config.network(), host.getNetworkMode());
+        assertEquals(List.of(SandboxHardening.NO_RESOLVER), Arrays.asList(host.getDns()),
+                "no resolver: names resolve in the egress proxy only");
         // The container log is capped on the host's disk: 10 MiB per file, three files (wharf.sandbox.log-*).
         assertEquals(LogConfig.LoggingType.LOCAL, host.getLogConfig().getType(), "capped local log driver");
         assertEquals(Map.of("max-size", "10485760", "max-file", "3"), host.getLogConfig().getConfig());

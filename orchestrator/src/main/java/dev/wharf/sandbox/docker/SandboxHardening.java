@@ -39,6 +39,8 @@ public final class SandboxHardening {
     public static final String TOKEN_FILE = "/run/wharf/token";
     public static final String WORKSPACE = "/workspace";
     public static final String HOME = "/home/wharf";
+    /** The only DNS server a sandbox is given: its own loopback, where nothing answers. */
+    public static final String NO_RESOLVER = "127.0.0.1";
     private static final long NANOS_PER_CPU = 1_000_000_000L;
 
     private SandboxHardening() {
@@ -84,6 +86,11 @@ public final class SandboxHardening {
                 .withPidsLimit(gvisor ? config.runscHostPidsLimit() : config.pidsLimit())
                 .withUlimits(gvisor ? List.of(new Ulimit("nproc", config.pidsLimit(), config.pidsLimit())) : List.of())
                 .withNetworkMode(config.network())
+                // No resolver: names resolve in the egress proxy, never in the sandbox. Docker's embedded DNS would
+                // otherwise forward the sandbox's lookups to the host's resolvers, a channel out (DNS tunnelling)
+                // and a way to learn internal names; pointed at the sandbox's own loopback, where nothing listens,
+                // every lookup fails at once.
+                .withDns(List.of(NO_RESOLVER))
                 .withIpcMode("private")
                 // Docker's local driver: size-capped, rotating, compressed files that docker logs still reads (an
                 // operator diagnosing a daemon that would not start needs its stderr). Not the engine's default
