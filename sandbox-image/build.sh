@@ -12,6 +12,7 @@
 #   WHARF_PULL_TIMEOUT seconds to wait for `docker pull debian:bookworm` (default 20)
 #   DEBIAN_MIRROR      mirror for debootstrap (default http://deb.debian.org/debian)
 #   DEBIAN_SECURITY_MIRROR  security mirror (default http://deb.debian.org/debian-security)
+#   NPM_REGISTRY       where node/packages.pin is fetched from (default https://registry.npmjs.org)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,12 +23,13 @@ bootstrap_tag="${WHARF_BOOTSTRAP_TAG:-wharf/debian-base:bookworm}"
 pull_timeout="${WHARF_PULL_TIMEOUT:-20}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 security_mirror="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+npm_registry="${NPM_REGISTRY:-https://registry.npmjs.org}"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'sandbox-image: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -104,6 +106,34 @@ build_agent_runtime_jar() {
     || die "agent-runtime/target/agent-runtime.jar was not produced"
 }
 
+# The npm packages of node/packages.pin, fetched here rather than in the image build: the host's
+# trust settings (a registry mirror, a TLS-inspecting proxy's CA) then apply, and the build needs
+# no network beyond the Debian mirror. Each is checked against its pinned integrity and cached
+# between builds, then unpacked into the context as node/<name>/ (what npm itself would install).
+fetch_node_packages() {
+  local target="$1" name version integrity cache tarball actual
+  cache="${XDG_CACHE_HOME:-$HOME/.cache}/wharf"
+  while read -r name version integrity; do
+    case "$name" in ''|'#'*) continue ;; esac
+    tarball="$cache/${name}-${version}.tgz"
+    if [ ! -s "$tarball" ]; then
+      say "fetching ${name} ${version} from ${npm_registry}"
+      mkdir -p "$cache"
+      curl -fsSL --retry 2 -o "$tarball.partial" "${npm_registry}/${name}/-/${name}-${version}.tgz" \
+        || die "cannot download ${name} ${version} from ${npm_registry} (set NPM_REGISTRY for a mirror)"
+      mv "$tarball.partial" "$tarball"
+    fi
+    actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
+    if [ "$actual" != "$integrity" ]; then
+      rm -f "$tarball"
+      die "${name}-${version}.tgz has integrity ${actual}, not the pinned ${integrity} (node/packages.pin)"
+    fi
+    mkdir -p "$target/$name"
+    tar -xzf "$tarball" -C "$target/$name" --strip-components=1 --no-same-owner
+    chmod -R a+rX,go-w "$target/$name"
+  done <"$here/node/packages.pin"
+}
+
 # The JVM silently ignores a CDS archive dumped with other flags (GC, heap size class) than it
 # runs with. Replays the image's own entrypoint JVM flags with -Xshare:on, which fails instead.
 check_cds_archive() {
@@ -151,12 +181,15 @@ main() {
   base="$(ensure_base_image)"
   build_agent_runtime_jar
 
-  # A minimal context (Dockerfile, jar, training and entry scripts): the repository itself is never sent
-  # to the engine.
+  # A minimal context (Dockerfile, jar, training and entry scripts, the Node preload): the repository
+  # itself is never sent to the engine.
   local context started elapsed
   context="$(mktemp -d /tmp/wharf-sandbox-context.XXXXXX)"
   trap 'rm -rf "'"$context"'"' EXIT
   cp "$here/Dockerfile" "$here/cds-train.sh" "$here/enter.sh" "$context/"
+  mkdir "$context/node"
+  cp "$here/node/egress.cjs" "$context/node/"
+  fetch_node_packages "$context/node"
   # The legacy builder has no COPY --chmod: the mode travels with the file.
   chmod 0755 "$context/enter.sh"
   cp "$root/agent-runtime/target/agent-runtime.jar" "$context/agent-runtime.jar"

@@ -3,6 +3,7 @@ package dev.wharf.runtime;
 import com.sun.net.httpserver.HttpServer;
 import dev.wharf.runtime.agent.AgentResource;
 import dev.wharf.runtime.agent.AgentRuns;
+import dev.wharf.runtime.browser.BrowserNetwork;
 import dev.wharf.runtime.browser.HeadlessChromium;
 import dev.wharf.runtime.exec.CommandRunner;
 import dev.wharf.runtime.exec.CommandUser;
@@ -86,7 +87,8 @@ public final class Daemon implements AutoCloseable {
         UsageResource usage = new UsageResource(new WorkspaceUsage(workspace));
         ExecResource exec = new ExecResource(commands);
         BuiltinTools builtinTools = new BuiltinTools(workspaceFiles, commands,
-                new HeadlessChromium(chromiumBinary(), commands));
+                new HeadlessChromium(chromiumBinary(), commands,
+                        BrowserNetwork.fromEnvironment(System.getenv(), BrowserNetwork.TRUSTED_CERTIFICATES)));
         AgentRuns agentRuns = new AgentRuns(builtinTools, new WorkspaceChanges(workspace));
         AgentResource agent = new AgentResource(agentRuns);
         HealthResource health = new HealthResource(RuntimeVersion.current(), workspace.root().toString());
@@ -115,7 +117,7 @@ public final class Daemon implements AutoCloseable {
         return new Daemon(server, requestThreads, outputReaders, commands, processLimit, agentRuns);
     }
 
-    private static Path chromiumBinary() {
+    static Path chromiumBinary() {
         String configured = System.getenv(CHROMIUM_VARIABLE);
         return configured == null || configured.isBlank() ? HeadlessChromium.DEFAULT_BINARY : Path.of(configured);
     }

@@ -6,7 +6,8 @@ import java.nio.file.Files;
 
 /**
  * Entry point of the in-sandbox daemon. Prints {@code listening on <port>} once it serves, which
- * is how a caller that passed {@code --port 0} learns the port.
+ * is how a caller that passed {@code --port 0} learns the port. {@code browse URL} instead runs the
+ * browse tool once ({@link BrowseCommand}).
  */
 public final class Main {
 
@@ -19,6 +20,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("browse")) {
+            System.exit(BrowseCommand.run(args, System.out, System.err));
+            return;
+        }
         ServeOptions options;
         try {
             options = ServeOptions.parse(args);

@@ -58,6 +58,24 @@ class StartupTest {
         }
     }
 
+    /**
+     * JVM options the control plane means for commands only: a java command gets them as JAVA_TOOL_OPTIONS, the
+     * daemon's own JVM (started from the same environment) never reads them, so it prints no "Picked up" line.
+     */
+    @Test
+    void commandOnlyVariablesReachCommandsButNotTheDaemonsJvm() throws Exception {
+        RunningDaemon.Launch launch = RunningDaemon.Launch.of(Map.of(Daemon.TOKEN_VARIABLE, "t",
+                        "WHARF_COMMAND_ENV_JAVA_TOOL_OPTIONS", "-Dwharf.probe=from-the-control-plane"),
+                "serve", "--port", "0", "--workspace", workspace.toString());
+
+        try (RunningDaemon daemon = launch.awaitListening("t", workspace)) {
+            ApiResponse result = daemon.client().exec(Map.of("command",
+                    "printenv JAVA_TOOL_OPTIONS; env | grep -c '^WHARF_COMMAND_ENV_'")).ok();
+            assertEquals("-Dwharf.probe=from-the-control-plane\n0\n", result.get("stdout"));
+            assertFalse(daemon.stderr().contains("Picked up"), daemon.stderr());
+        }
+    }
+
     @Test
     void anEmptyOrMissingTokenFileRefusesToStart() throws Exception {
         Path empty = Files.writeString(workspace.resolve("empty.token"), "\n");

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,6 +59,11 @@ public final class CommandRunner implements AutoCloseable {
      * run, so this stays below the daemon's thread count: health checks and file calls always find a thread.
      */
     public static final int MAX_RUNNING = 24;
+    /**
+     * Container variables meant for commands only, under this prefix (see {@link #commandEnvironment}); the control
+     * plane's EgressProxyVariables uses the same one.
+     */
+    public static final String COMMAND_ONLY_PREFIX = "WHARF_COMMAND_ENV_";
     /** Niceness of commands: the daemon (0) gets about ten times their CPU weight when both want it. */
     static final int COMMAND_NICENESS = 10;
 
@@ -103,7 +109,7 @@ public final class CommandRunner implements AutoCloseable {
                 .directory(workingDirectory(request.cwd()).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(NO_INPUT));
         Map<String, String> environment = builder.environment();
-        environment.keySet().removeAll(hiddenVariables);
+        commandEnvironment(environment, hiddenVariables);
         environment.putAll(request.env());
 
         OptionalLong oomKillsBefore = oomKills.read();
@@ -148,6 +154,34 @@ public final class CommandRunner implements AutoCloseable {
                 ProcessTree.kill(process.toHandle());
             }
         }
+    }
+
+    /**
+     * Turns the daemon's environment into the base of a command's (the request's own variables go on top): drops the
+     * hidden variables, and gives each {@value #COMMAND_ONLY_PREFIX}NAME variable to the command as NAME, never under
+     * the prefixed name. That is how the control plane sets variables the daemon's own process must not have, though
+     * it starts from the same container environment: {@code JAVA_TOOL_OPTIONS} with the egress proxy's settings
+     * would make the daemon's JVM print "Picked up ..." and take the proxy for its own calls.
+     */
+    static void commandEnvironment(Map<String, String> environment, Set<String> hiddenVariables) {
+        environment.keySet().removeAll(hiddenVariables);
+        Map<String, String> commandOnly = new HashMap<>();
+        environment.entrySet().removeIf(variable -> {
+            if (!variable.getKey().startsWith(COMMAND_ONLY_PREFIX)) {
+                return false;
+            }
+            String name = variable.getKey().substring(COMMAND_ONLY_PREFIX.length());
+            if (!name.isEmpty() && !hiddenVariables.contains(name)) {
+                commandOnly.put(name, variable.getValue());
+            }
+            return true;
+        });
+        environment.putAll(commandOnly);
+    }
+
+    /** The user commands run as, if not the daemon's own. */
+    public Optional<CommandUser> user() {
+        return user;
     }
 
     /** A guard over the sandbox's process limit for the commands this runner starts; the caller starts it. */

@@ -2,7 +2,9 @@ package dev.wharf.runtime.files;
 
 import java.io.IOException;
 import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,7 +21,7 @@ import java.util.Iterator;
  * and a directory swapped for a link during the removal is removed as the link. The walk keeps its
  * own stack, so the depth of a tree costs heap and descriptors, not Java stack.
  */
-final class EntryRemoval {
+public final class EntryRemoval {
 
     /** How often one entry is looked at again when it changed between the look and the removal. */
     private static final int ATTEMPTS = 3;
@@ -27,6 +29,29 @@ final class EntryRemoval {
     private static final int PASSES = 3;
 
     private EntryRemoval() {
+    }
+
+    /**
+     * Removes {@code path} and everything below it, not following any link on the way (outside the workspace too: the
+     * browser's scratch directories under /tmp, which the sandbox user can write while the browser runs). Gone
+     * already counts as done.
+     */
+    public static void removeTree(Path path) throws IOException {
+        Path absolute = path.toAbsolutePath();
+        Path parent = absolute.getParent();
+        if (parent == null) {
+            throw new IOException("refusing to remove the root directory");
+        }
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(parent)) {
+            if (!(stream instanceof SecureDirectoryStream)) {
+                throw new IOException("this file system cannot remove " + absolute + " without following links");
+            }
+            SecureDirectoryStream<Path> directory = (SecureDirectoryStream<Path>) stream;
+            BasicFileAttributes seen = DirectoryChain.stat(directory, absolute.getFileName());
+            if (seen != null) {
+                remove(directory, absolute.getFileName(), seen);
+            }
+        }
     }
 
     /** Removes {@code name} from {@code parent}, as the caller saw it; gone already counts as done. */

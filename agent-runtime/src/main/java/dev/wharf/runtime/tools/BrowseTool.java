@@ -2,6 +2,7 @@ package dev.wharf.runtime.tools;
 
 import dev.wharf.runtime.browser.HeadlessChromium;
 import dev.wharf.runtime.browser.HtmlText;
+import dev.wharf.runtime.browser.LoadedPage;
 import dev.wharf.runtime.browser.PageLink;
 import dev.wharf.runtime.browser.ReadablePage;
 import dev.wharf.runtime.browser.WebAddress;
@@ -10,6 +11,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code browse}: loads a web page in headless Chromium and returns it as text a model can read,
@@ -59,8 +61,10 @@ public final class BrowseTool implements Tool {
             throw new ToolException(e.getMessage());
         }
         boolean screenshot = arguments.optionalBoolean("screenshot", false);
-        ReadablePage page = HtmlText.read(chromium.dumpDom(url, PAGE_TIMEOUT), url);
-        ToolOutput output = ToolOutput.success(describe(url, page));
+        LoadedPage loaded = chromium.dumpDom(url, PAGE_TIMEOUT);
+        ReadablePage page = HtmlText.read(loaded.html(), url);
+        ToolOutput output = ToolOutput.success(describe(url, page,
+                loaded.unsuccessful() ? loaded.status() : Optional.empty()));
         if (screenshot) {
             byte[] png = chromium.screenshot(url, PAGE_TIMEOUT);
             output = output.withImage(new ToolImage("image/png", Base64.getEncoder().encodeToString(png)));
@@ -68,11 +72,20 @@ public final class BrowseTool implements Tool {
         return output;
     }
 
-    /** Title, address, text, then the links, in the order a reader would take them in. */
     static String describe(URI url, ReadablePage page) {
+        return describe(url, page, Optional.empty());
+    }
+
+    /**
+     * Title, address, text, then the links, in the order a reader would take them in; after the address, the HTTP
+     * status when the server did not answer with success (the text is then its error page).
+     */
+    static String describe(URI url, ReadablePage page, Optional<String> unsuccessfulStatus) {
         StringBuilder text = new StringBuilder();
         text.append("Title: ").append(page.title()).append('\n');
-        text.append("URL: ").append(url).append("\n\n");
+        text.append("URL: ").append(url).append('\n');
+        unsuccessfulStatus.ifPresent(status -> text.append("Status: ").append(status).append('\n'));
+        text.append('\n');
         String body = page.text();
         if (body.length() > MAX_TEXT_CHARS) {
             text.append(body, 0, MAX_TEXT_CHARS)

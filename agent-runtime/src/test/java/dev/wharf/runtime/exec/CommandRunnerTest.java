@@ -8,6 +8,7 @@ import dev.wharf.runtime.files.Workspace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +95,26 @@ class CommandRunnerTest {
         assertTrue(result.stdout().text().lines().noneMatch(line -> line.startsWith(someInheritedVariable + "=")),
                 result.stdout().text());
         assertTrue(result.stdout().text().contains("PATH="), "everything else is inherited");
+    }
+
+    /**
+     * The control plane sets JAVA_TOOL_OPTIONS for commands as WHARF_COMMAND_ENV_JAVA_TOOL_OPTIONS, so the daemon's own
+     * JVM, started from the same environment, never reads it; commands get it under its real name, and never the
+     * prefixed one. A request's own variables still win.
+     */
+    @Test
+    void commandOnlyVariablesLoseTheirPrefixAndTheDaemonsCopyStaysHidden() {
+        Map<String, String> environment = new HashMap<>(Map.of(
+                "PATH", "/usr/bin",
+                "WHARF_SANDBOX_TOKEN", "secret",
+                "WHARF_COMMAND_ENV_JAVA_TOOL_OPTIONS", "-Dhttps.proxyHost=172.18.0.1",
+                "WHARF_COMMAND_ENV_", "nameless",
+                "WHARF_COMMAND_ENV_WHARF_SANDBOX_TOKEN", "never a way round hiding",
+                "JAVA_TOOL_OPTIONS", "the daemon's own, replaced"));
+
+        CommandRunner.commandEnvironment(environment, Set.of("WHARF_SANDBOX_TOKEN"));
+
+        assertEquals(Map.of("PATH", "/usr/bin", "JAVA_TOOL_OPTIONS", "-Dhttps.proxyHost=172.18.0.1"), environment);
     }
 
     private ExecResult run(String script, double timeoutSeconds) throws IOException {

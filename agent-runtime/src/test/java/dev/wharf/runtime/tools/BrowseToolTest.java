@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.wharf.runtime.browser.BrowserNetwork;
 import dev.wharf.runtime.browser.HeadlessChromium;
 import dev.wharf.runtime.browser.PageLink;
 import dev.wharf.runtime.browser.ReadablePage;
@@ -21,6 +22,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,6 +130,69 @@ class BrowseToolTest {
 
         assertTrue(output.isError(), output.text());
         assertTrue(output.text().contains("could not be loaded"), output.text());
+    }
+
+    @Test
+    void aNonSuccessStatusIsShownAfterTheAddress() {
+        ReadablePage page = new ReadablePage("Nothing here", "No such page.", List.of());
+
+        assertEquals("Title: Nothing here\nURL: https://example.org/x\nStatus: 404 Not Found\n\nNo such page.\n\n"
+                        + "Links:\n(none)\n",
+                BrowseTool.describe(URI.create("https://example.org/x"), page, Optional.of("404 Not Found")));
+    }
+
+    /**
+     * Through a proxy that refuses like Wharf's egress proxy (403 and its sentence, to a plain request and to the
+     * CONNECT of an HTTPS one): the result says the network policy denied the page, whichever way it was asked for.
+     * The browser hands the made-up host names to the proxy and never resolves them.
+     */
+    @Test
+    void aPageTheEgressProxyRefusesIsReportedAsDeniedByTheNetworkPolicy() throws IOException {
+        Path chromium = chromium();
+        assumeTrue(Files.isExecutable(chromium), "Chromium is not installed at " + chromium);
+        try (FakeEgressProxy proxy = new FakeEgressProxy(Map.of())) {
+            bench = new ToolTestBench(workspace, chromium, proxied(proxy));
+
+            ToolOutput plain = bench.call("browse", Map.of("url", "http://shop.example/"));
+            ToolOutput tls = bench.call("browse", Map.of("url", "https://shop.example/cart"));
+
+            assertTrue(plain.isError(), plain.text());
+            assertEquals("browse failed: the network policy denied this page: the sandbox's egress proxy answered "
+                    + "403 Forbidden to http://shop.example/ (\"Wharf egress proxy: shop.example is not in this "
+                    + "environment's allowlist\"). This environment may not reach shop.example; retrying will not "
+                    + "help.", plain.text());
+            assertTrue(tls.isError(), tls.text());
+            assertEquals("browse failed: the network policy denied this page: the sandbox's egress proxy answered "
+                    + "403 Forbidden to CONNECT shop.example:443. This environment may not reach shop.example; "
+                    + "retrying will not help.", tls.text());
+            assertTrue(proxy.requestLines().contains("GET http://shop.example/ HTTP/1.1"), proxy.requestLines().toString());
+            assertTrue(proxy.requestLines().contains("CONNECT shop.example:443 HTTP/1.1"), proxy.requestLines().toString());
+        }
+    }
+
+    @Test
+    void pagesLoadThroughTheProxyAndAnErrorPageCarriesItsStatus() throws IOException {
+        Path chromium = chromium();
+        assumeTrue(Files.isExecutable(chromium), "Chromium is not installed at " + chromium);
+        try (FakeEgressProxy proxy = new FakeEgressProxy(Map.of("http://docs.test/",
+                "<html><head><title>Docs</title></head><body><p>Served by the proxy.</p></body></html>"))) {
+            bench = new ToolTestBench(workspace, chromium, proxied(proxy));
+
+            ToolOutput page = bench.call("browse", Map.of("url", "http://docs.test/"));
+            ToolOutput missing = bench.call("browse", Map.of("url", "http://docs.test/missing"));
+
+            assertEquals("Title: Docs\nURL: http://docs.test/\n\nServed by the proxy.\n\nLinks:\n(none)\n",
+                    page.text());
+            assertFalse(missing.isError(), missing.text());
+            assertEquals("Title: Nothing here\nURL: http://docs.test/missing\nStatus: 404 Not Found\n\n"
+                    + "No such page.\n\nLinks:\n(none)\n", missing.text());
+        }
+    }
+
+    private static BrowserNetwork proxied(FakeEgressProxy proxy) {
+        // No CA file: these pages are plain HTTP, and the HTTPS one never gets past its CONNECT.
+        return BrowserNetwork.fromEnvironment(Map.of("https_proxy", proxy.url(), "http_proxy", proxy.url()),
+                Path.of("/nonexistent/extra-ca.crt"));
     }
 
     private static Path chromium() {

@@ -1,5 +1,6 @@
 package dev.wharf.runtime.tools;
 
+import dev.wharf.runtime.browser.BrowserNetwork;
 import dev.wharf.runtime.browser.HeadlessChromium;
 import dev.wharf.runtime.exec.CommandRunner;
 import dev.wharf.runtime.exec.OomKillCounter;
@@ -26,15 +27,24 @@ final class ToolTestBench implements AutoCloseable {
     private final ToolSet tools;
 
     ToolTestBench(Path workspace, Path chromium) throws IOException {
-        this(workspace, chromium, null);
+        this(workspace, chromium, null, BrowserNetwork.direct());
+    }
+
+    ToolTestBench(Path workspace, Path chromium, BrowserNetwork network) throws IOException {
+        this(workspace, chromium, null, network);
     }
 
     /** @param owner given to what the file tools create; null for none */
     ToolTestBench(Path workspace, Path chromium, FileOwner owner) throws IOException {
+        this(workspace, chromium, owner, BrowserNetwork.direct());
+    }
+
+    private ToolTestBench(Path workspace, Path chromium, FileOwner owner, BrowserNetwork network) throws IOException {
         Workspace root = new Workspace(workspace);
         commands = new CommandRunner(root, new OomKillCounter(List.of()), readers, Set.of(), Optional.empty());
         WorkspaceFiles files = owner == null ? new WorkspaceFiles(root) : new WorkspaceFiles(root, owner);
-        tools = new BuiltinTools(files, commands, new HeadlessChromium(chromium, commands)).select(null, LIMITS);
+        tools = new BuiltinTools(files, commands, new HeadlessChromium(chromium, commands, network))
+                .select(null, LIMITS);
     }
 
     ToolSet tools() {
