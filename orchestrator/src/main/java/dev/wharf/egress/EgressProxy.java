@@ -1,5 +1,9 @@
 package dev.wharf.egress;
 
+import dev.wharf.sandbox.EgressProxyVariables;
+import dev.wharf.sandbox.SandboxBindMount;
+import dev.wharf.sandbox.SandboxTrust;
+import dev.wharf.sandbox.SandboxTrustFiles;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -8,6 +12,7 @@ import jakarta.enterprise.event.Observes;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +55,16 @@ public class EgressProxy {
     private volatile boolean ready;
     private volatile boolean stopping;
     private volatile Duration backoff;
+    private volatile SandboxTrust trust;
+    /** Completed when the first launch is ready or has failed: what a new sandbox waits for. */
+    private final CompletableFuture<Void> firstStart = new CompletableFuture<>();
+
+    /**
+     * What a sandbox container needs to use the proxy: the environment that points its clients at it and the trust
+     * files (bound read-only) that make them accept the installation's CA and the operator's upstream CA.
+     */
+    public record SandboxEgress(Map<String, String> env, List<SandboxBindMount> mounts) {
+    }
 
     /** What the proxy needs from the control plane: where to listen, and the internal API it calls. */
     public record Launch(String listenHost, String controlUrl, String controlToken) {
@@ -85,6 +100,36 @@ public class EgressProxy {
         Launch current = launch;
         return current == null ? Optional.empty()
                 : Optional.of("http://" + current.listenHost() + ":" + config.port());
+    }
+
+    /**
+     * The proxy settings for a new sandbox; empty when egress is off or the sandbox network is unknown. The trust
+     * files exist from the proxy's first ready start on (its CA is made then); a sandbox started before that gets
+     * the variables alone, and HTTPS that the proxy intercepts fails its certificate check until it is recreated.
+     */
+    public Optional<SandboxEgress> sandboxEgress() {
+        Optional<String> url = url();
+        if (url.isEmpty()) {
+            return Optional.empty();
+        }
+        awaitFirstStart();
+        SandboxTrust current = trust;
+        return Optional.of(new SandboxEgress(EgressProxyVariables.forProxy(URI.create(url.get())),
+                current == null ? List.of() : current.mounts()));
+    }
+
+    /**
+     * Blocks (bounded by the start timeout) while the proxy's first start is still under way, so that a sandbox
+     * created in the first moments of a control plane's life gets its trust files too. Blocking.
+     */
+    private void awaitFirstStart() {
+        try {
+            firstStart.get(config.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            LOG.debugf("egress proxy not ready for a new sandbox: %s", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public boolean isReady() {
@@ -157,7 +202,9 @@ public class EgressProxy {
             String line;
             while ((line = out.readLine()) != null) {
                 if (line.startsWith(READY_LINE) && process == child) {
+                    writeTrust();
                     ready = true;
+                    firstStart.complete(null);
                     backoff = config.restartBackoff();
                     readyLine.complete(true);
                 } else {
@@ -168,6 +215,18 @@ public class EgressProxy {
             LOG.debugf("egress proxy output closed: %s", e.getMessage());
         } finally {
             readyLine.complete(false);
+        }
+    }
+
+    /** The sandboxes' trust files, from the CA the proxy has just confirmed; unchanged bytes are left alone. */
+    private void writeTrust() {
+        try {
+            trust = SandboxTrustFiles.withJdkRoots().write(caCertificate(),
+                    config.upstreamCa().filter(f -> !f.isBlank()).map(Path::of),
+                    Path.of(config.stateDir(), "sandbox-trust").toAbsolutePath());
+        } catch (RuntimeException e) {
+            LOG.errorf("sandbox trust files not written (HTTPS the proxy intercepts will fail in sandboxes): %s",
+                    e.getMessage());
         }
     }
 
@@ -189,6 +248,7 @@ public class EgressProxy {
     }
 
     private void scheduleRestart() {
+        firstStart.complete(null);
         if (stopping) {
             return;
         }

@@ -5,6 +5,7 @@ import dev.wharf.api.PageToken;
 import dev.wharf.api.ResourceIds;
 import dev.wharf.capacity.SandboxCapacity;
 import dev.wharf.egress.DomainPattern;
+import dev.wharf.egress.EgressProxy;
 import dev.wharf.platform.BlockingCalls;
 import dev.wharf.sandbox.SandboxConfig;
 import dev.wharf.sandbox.SandboxDaemonClient;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -62,11 +64,13 @@ public class EnvironmentService {
     private final SandboxCapacity capacity;
     private final WorkspaceQuota quota;
     private final NetworkPolicyCheck policyCheck;
+    private final EgressProxy egress;
 
     public EnvironmentService(EnvironmentRepository repository, SandboxProvider provider, SandboxDaemonClient daemon,
                               BlockingCalls blocking, EnvironmentConfig config, SandboxConfig sandboxConfig,
                               SandboxMetrics metrics, EnvironmentLifetimes lifetimes, Clock clock,
-                              SandboxCapacity capacity, WorkspaceQuota quota, NetworkPolicyCheck policyCheck) {
+                              SandboxCapacity capacity, WorkspaceQuota quota, NetworkPolicyCheck policyCheck,
+                              EgressProxy egress) {
         this.repository = repository;
         this.provider = provider;
         this.daemon = daemon;
@@ -79,6 +83,7 @@ public class EnvironmentService {
         this.capacity = capacity;
         this.quota = quota;
         this.policyCheck = policyCheck;
+        this.egress = egress;
     }
 
     /** An environment for an agent interaction: its sandbox counts against capacity through the interaction. */
@@ -288,13 +293,29 @@ public class EnvironmentService {
         });
     }
 
+    /**
+     * The spec with the egress proxy's variables and trust files. The proxy's variables go first, so a caller's
+     * variable of the same name (its own HTTP_PROXY) wins in its sandbox. Blocking: it may wait for the proxy's first
+     * start.
+     */
+    private SandboxSpec withEgress(SandboxSpec spec, Map<String, String> own) {
+        Optional<EgressProxy.SandboxEgress> settings = egress.sandboxEgress();
+        if (settings.isEmpty()) {
+            return spec;
+        }
+        Map<String, String> variables = new java.util.LinkedHashMap<>(settings.get().env());
+        variables.putAll(own);
+        return new SandboxSpec(spec.environmentId(), spec.volumeName(), spec.workspaceBytes(), spec.daemonToken(),
+                Map.copyOf(variables), settings.get().mounts());
+    }
+
     private Uni<Environment> provision(Environment env, List<EnvironmentRequests.DecodedSource> sources) {
         Timer.Sample sample = metrics.startCreate();
         // Used only when the workspace is made; an existing one keeps its size (a lowered limit applies to new ones).
         long workspaceBytes = env.workspaceLimitBytes != null ? env.workspaceLimitBytes : quota.platformLimit();
-        SandboxSpec spec = new SandboxSpec(env.id, env.volumeName, workspaceBytes, env.sandboxToken,
-                env.envVars == null ? java.util.Map.of() : env.envVars);
-        return blocking.run(() -> provider.start(spec))
+        Map<String, String> own = env.envVars == null ? Map.of() : env.envVars;
+        SandboxSpec spec = new SandboxSpec(env.id, env.volumeName, workspaceBytes, env.sandboxToken, own, List.of());
+        return blocking.run(() -> provider.start(withEgress(spec, own)))
                 .chain(handle -> daemon.awaitReady(handle.daemonAddress(), sandboxConfig.readyTimeout())
                         .onFailure().recoverWithUni(e -> notReady(handle, e))
                         .chain(() -> writeSources(handle, env.sandboxToken, sources))

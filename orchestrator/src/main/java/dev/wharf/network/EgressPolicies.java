@@ -8,6 +8,7 @@ import dev.wharf.environment.Environment;
 import dev.wharf.environment.EnvironmentRepository;
 import dev.wharf.environment.NetworkPolicy;
 import dev.wharf.environment.NetworkPolicyCheck;
+import dev.wharf.sandbox.SandboxConfig;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
@@ -41,24 +42,30 @@ public class EgressPolicies {
     private final EnvironmentRepository environments;
     private final NetworkPolicyCheck policyCheck;
     private final CredentialService credentials;
+    private final int daemonPort;
 
     public EgressPolicies(EnvironmentRepository environments, NetworkPolicyCheck policyCheck,
-                          CredentialService credentials) {
+                          CredentialService credentials, SandboxConfig sandboxes) {
         this.environments = environments;
+        this.daemonPort = sandboxes.daemonPort();
         this.policyCheck = policyCheck;
         this.credentials = credentials;
     }
 
     /** The policy of the active sandbox at {@code address}; empty when no sandbox has it. */
     public Uni<Optional<JsonObject>> forSource(String address) {
-        return Panache.withSession(() -> environments.activeAt(address))
+        return Panache.withSession(() -> environments.activeAt(daemonUrl(address)))
                 .chain(env -> env == null ? Uni.createFrom().item(Optional.<JsonObject>empty())
                         : policyOf(env).map(Optional::of));
     }
 
-    /** The environment the sandbox at {@code address} belongs to, for attributing its log entries. */
-    public Uni<Optional<Environment>> environmentAt(String address) {
-        return Panache.withSession(() -> environments.activeAt(address)).map(Optional::ofNullable);
+    /**
+     * How an environment records its sandbox: the daemon's URL at the container's address on the sandbox network,
+     * which is the source address of the sandbox's connections to the proxy. (A control plane that reaches sandboxes
+     * through wharf.sandbox.address-override records another address; egress then knows no sandbox.)
+     */
+    private String daemonUrl(String sourceAddress) {
+        return "http://" + sourceAddress + ":" + daemonPort;
     }
 
     private Uni<JsonObject> policyOf(Environment env) {

@@ -100,10 +100,22 @@ class SandboxHardeningTest {
     }
 
     @Test
-    void onlyTheWorkspaceAndTheTokenFileAreMountedNoOtherHostPathsNoDockerSocket() {
+    void onlyTheWorkspaceTheTokenFileAndTheTrustFilesAreMountedNoOtherHostPathsNoDockerSocket() {
         assertTrue(container.getHostConfig().getBinds() == null || container.getHostConfig().getBinds().length == 0);
         List<InspectContainerResponse.Mount> mounts = container.getMounts();
-        assertEquals(2, mounts.size(), "two mounts: " + mounts);
+        assertEquals(6, mounts.size(), "the workspace, the token file and four trust files: " + mounts);
+        java.util.Set<String> trust = java.util.Set.of(dev.wharf.sandbox.SandboxTrustFiles.BUNDLE_PATH,
+                dev.wharf.sandbox.SandboxTrustFiles.JAVA_TRUST_STORE_PATH,
+                dev.wharf.sandbox.SandboxTrustFiles.EGRESS_CA_PATH, dev.wharf.sandbox.SandboxTrustFiles.EXTRA_CA_PATH);
+        for (InspectContainerResponse.Mount file : mounts) {
+            if (trust.contains(file.getDestination().getPath())) {
+                assertFalse(file.getRW(), "trust files are read-only: " + file.getDestination());
+                assertTrue(file.getSource().endsWith("/sandbox-trust/" + java.nio.file.Path.of(file.getSource())
+                        .getFileName()), "from the trust directory: " + file.getSource());
+            }
+        }
+        assertEquals(trust, mounts.stream().map(m -> m.getDestination().getPath()).filter(trust::contains)
+                .collect(java.util.stream.Collectors.toSet()));
         InspectContainerResponse.Mount workspace = mounts.stream()
                 .filter(m -> "/workspace".equals(m.getDestination().getPath())).findFirst().orElseThrow();
         assertEquals("wharf-ws-" + id, workspace.getName());

@@ -67,7 +67,7 @@ public class DockerSandboxProvider implements SandboxProvider {
                 .withWorkingDir(SandboxHardening.WORKSPACE)
                 .withEnv(env)
                 .withLabels(SandboxLabels.forSandbox(config.deployment(), spec.environmentId(), KIND_SANDBOX))
-                .withHostConfig(SandboxHardening.hostConfig(config, spec.volumeName(), tokenFile))
+                .withHostConfig(SandboxHardening.hostConfig(config, spec.volumeName(), tokenFile, spec.mounts()))
                 .exec();
         String containerId = created.getId();
         try {

@@ -8,6 +8,7 @@ import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.api.model.Ulimit;
 import dev.wharf.sandbox.ByteSize;
+import dev.wharf.sandbox.SandboxBindMount;
 import dev.wharf.sandbox.SandboxConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,7 +52,21 @@ public final class SandboxHardening {
         return runtime.equals("runsc") || runtime.startsWith("runsc-");
     }
 
-    public static HostConfig hostConfig(SandboxConfig config, String volumeName, Path tokenFile) {
+    public static HostConfig hostConfig(SandboxConfig config, String volumeName, Path tokenFile,
+                                        List<SandboxBindMount> files) {
+        List<Mount> mounts = new java.util.ArrayList<>(List.of(new Mount()
+                .withType(MountType.VOLUME)
+                .withSource(volumeName)
+                .withTarget(WORKSPACE), new Mount()
+                .withType(MountType.BIND)
+                .withSource(tokenFile.toString())
+                .withTarget(TOKEN_FILE)
+                .withReadOnly(true)));
+        for (SandboxBindMount file : files) {
+            // Host files only ever read-only: the sandbox may not write to the host through a bind.
+            mounts.add(new Mount().withType(MountType.BIND).withSource(file.source().toString())
+                    .withTarget(file.target()).withReadOnly(true));
+        }
         long memory = ByteSize.parse(config.memory());
         boolean gvisor = isGvisor(config.runtime());
         return HostConfig.newHostConfig()
@@ -67,15 +82,9 @@ public final class SandboxHardening {
                         // Owned by the sandbox user: Chromium profiles, font caches and git config live here.
                         HOME, "rw,nosuid,nodev,size=" + config.homeSize() + ",uid=" + COMMAND_UID + ",gid="
                                 + COMMAND_UID))
-                // The workspace is a named volume so files outlive the container (expiry, restarts).
-                .withMounts(List.of(new Mount()
-                        .withType(MountType.VOLUME)
-                        .withSource(volumeName)
-                        .withTarget(WORKSPACE), new Mount()
-                        .withType(MountType.BIND)
-                        .withSource(tokenFile.toString())
-                        .withTarget(TOKEN_FILE)
-                        .withReadOnly(true)))
+                // The workspace is a named volume so files outlive the container (expiry, restarts); the token
+                // file and the egress trust files are read-only binds.
+                .withMounts(mounts)
                 .withMemory(memory)
                 .withMemorySwap(memory)
                 .withNanoCPUs(Math.round(config.cpus() * NANOS_PER_CPU))
