@@ -115,8 +115,8 @@ public class ModelGateway {
         CreateInteraction request = CreateInteraction.parse(row.request());
         // This interaction's own steps are read once: they end the conversation and place the new steps.
         Uni<String> network = row.environmentId() == null ? Uni.createFrom().item((String) null)
-                : environments.get(row.tenantId(), row.environmentId()).map(env -> env.network)
-                        .onFailure().recoverWithItem((String) null);
+                : dev.wharf.platform.SafeContext.run(() -> environments.get(row.tenantId(), row.environmentId()))
+                        .map(env -> env.network).onFailure().recoverWithItem((String) null);
         return network.chain(stored -> agents.get(row.tenantId(), row.agent()).chain(agent -> views.steps(row.id()).chain(own ->
                 history.through(row.previousInteractionId()).chain(earlier -> {
                     List<JsonObject> steps = new ArrayList<>(earlier);

@@ -1,8 +1,6 @@
 package dev.wharf.network;
 
 import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasItem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,16 +37,21 @@ class EgressAgentTest {
     @Inject
     EgressProxy proxy;
 
+    private static void pause() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void anAgentBrowsesTwoPricingPagesAndWritesACsv() {
         Instant deadline = Instant.now().plus(PATIENCE);
         while (!proxy.isReady()) {
             assertTrue(Instant.now().isBefore(deadline), "the egress proxy did not become ready");
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+            pause();
         }
         SecureRandom random = new SecureRandom();
         String priceA = (10 + random.nextInt(80)) + "." + (10 + random.nextInt(89));
@@ -76,16 +79,26 @@ class EgressAgentTest {
                 .replyToolCall("execute_code", new JsonObject().put("language", "python").put("code", code).encode())
                 .reply("I wrote out/prices.csv with both prices.");
 
-        JsonPath done = given().contentType(ContentType.JSON).body(Map.of("agent", "default",
+        // In the background: three browser starts and a script take longer than one HTTP request should wait.
+        String id = given().contentType(ContentType.JSON).body(Map.of("agent", "default", "background", true,
                         "input", "Compare the prices of shop-a.test and shop-b.test and write out/prices.csv",
                         "agent_config", Map.of("type", "dynamic", "model", "openai/agent-model"),
                         "environment", Map.of("type", "remote", "network", Map.of("allowlist", List.of(
                                 Map.of("domain", "shop-a.test"), Map.of("domain", "shop-b.test"))))))
-                .post("/v1/interactions").then().statusCode(200)
-                .body("status", equalTo("completed"))
-                .body("x_artifacts.path", hasItem("out/prices.csv"))
-                .extract().jsonPath();
-        List<String> results = done.getList("steps.findAll { it.type == 'function_result' }.result");
+                .post("/v1/interactions").then().statusCode(200).extract().path("id");
+        Instant finish = Instant.now().plus(Duration.ofMinutes(3));
+        JsonPath done;
+        do {
+            pause();
+            done = given().get("/v1/interactions/" + id).then().statusCode(200).extract().jsonPath();
+        } while (List.of("queued", "in_progress").contains(done.getString("status")) && Instant.now().isBefore(finish));
+        assertEquals("completed", done.getString("status"), () -> given().get("/v1/interactions/" + id).asString());
+        assertTrue(done.getList("x_artifacts.path").contains("out/prices.csv"));
+        List<String> results = done.getList("steps.findAll { it.type == 'url_context_result' }.x_text");
+        JsonPath finished = done;
+        assertEquals(List.of("success", "success", "error"),
+                done.getList("steps.findAll { it.type == 'url_context_result' }.collect { it.result[0].status }"),
+                () -> finished.prettify());
         assertTrue(results.get(0).contains("$" + priceA), results.get(0));
         assertTrue(results.get(1).contains("$" + priceB), results.get(1));
         assertTrue(results.get(2).contains("other.test is not in this environment's allowlist"), results.get(2));
