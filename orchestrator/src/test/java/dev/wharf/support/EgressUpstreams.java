@@ -35,7 +35,7 @@ public final class EgressUpstreams {
     public static final List<String> HTTP_NAMES = List.of("shop-a.test", "plain.test", "files.test", "wild.test",
             "a.wild.test", "deep.a.wild.test", "other.test");
     public static final List<String> HTTPS_NAMES = List.of("shop-b.test", "api.test", "auth.test", "secure.test",
-            "elsewhere.test");
+            "elsewhere.test", "pypi.test", "npm.test", "git.test");
     private static EgressUpstreams instance;
 
     private final TestCertificates certificates = new TestCertificates("Wharf test upstream CA");
@@ -44,6 +44,7 @@ public final class EgressUpstreams {
     private final Path caFile;
     private final List<Recorded> recorded = new CopyOnWriteArrayList<>();
     private final Map<String, String> pages = new ConcurrentHashMap<>();
+    private final Map<String, Path> sites = new ConcurrentHashMap<>();
     private final AtomicInteger tokensIssued = new AtomicInteger();
     private volatile int tokenLifetimeSeconds = 3600;
     private volatile String validToken;
@@ -98,6 +99,11 @@ public final class EgressUpstreams {
         pages.put(name, html);
     }
 
+    /** Serves the files under {@code root} to requests for {@code host} (a directory's index.html for its path). */
+    public void site(String host, Path root) {
+        sites.put(host, root);
+    }
+
     public List<Recorded> recorded() {
         return List.copyOf(recorded);
     }
@@ -131,7 +137,9 @@ public final class EgressUpstreams {
             String query = exchange.getRequestURI().getRawQuery();
             recorded.add(new Recorded(scheme, host, exchange.getRequestMethod(), path, query, Map.copyOf(headers),
                     new String(body, StandardCharsets.UTF_8)));
-            if (path.startsWith("/page/") && pages.containsKey(path.substring("/page/".length()))) {
+            if (sites.containsKey(host)) {
+                serveFile(exchange, sites.get(host), path);
+            } else if (path.startsWith("/page/") && pages.containsKey(path.substring("/page/".length()))) {
                 send(exchange, 200, "text/html; charset=utf-8", pages.get(path.substring("/page/".length())));
             } else if (path.equals("/token")) {
                 String token = "access-" + tokensIssued.incrementAndGet();
@@ -154,6 +162,26 @@ public final class EgressUpstreams {
             } else {
                 send(exchange, 200, "text/plain", "ok " + path + "\n");
             }
+        }
+    }
+
+    private static void serveFile(HttpExchange exchange, Path root, String path) throws IOException {
+        Path file = root.resolve(path.replaceFirst("^/+", "")).normalize();
+        if (java.nio.file.Files.isDirectory(file)) {
+            file = file.resolve("index.html");
+        }
+        if (!file.startsWith(root) || !java.nio.file.Files.isRegularFile(file)) {
+            send(exchange, 404, "text/plain", "not found\n");
+            return;
+        }
+        String name = file.getFileName().toString();
+        String type = name.endsWith(".html") ? "text/html" : name.endsWith(".json") || !name.contains(".")
+                ? "application/json" : "application/octet-stream";
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        exchange.getResponseHeaders().set("content-type", type);
+        exchange.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
         }
     }
 
