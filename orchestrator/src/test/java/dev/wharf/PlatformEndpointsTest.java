@@ -68,7 +68,8 @@ class PlatformEndpointsTest {
 
     @Test
     void badInputGetsTheErrorEnvelope() {
-        assertError(given().contentType(ContentType.JSON).body(Map.of("network", Map.of("allowlist", java.util.List.of())))
+        assertError(given().contentType(ContentType.JSON).body(Map.of("network", Map.of("allowlist",
+                        java.util.List.of(Map.of("domain", "https://shop.test")))))
                 .post("/v1/environments").then(), 400, "INVALID_ARGUMENT");
         assertError(given().contentType(ContentType.JSON).body(Map.of("env", Map.of("1BAD", "x")))
                 .post("/v1/environments").then(), 400, "INVALID_ARGUMENT");

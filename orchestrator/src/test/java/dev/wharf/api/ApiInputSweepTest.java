@@ -78,6 +78,7 @@ class ApiInputSweepTest {
             new BodyRoute("POST", "/v1/interactions", false),
             new BodyRoute("POST", "/v1/environments", false),
             new BodyRoute("POST", "/v1/environments/" + ENV + ":exec", false),
+            new BodyRoute("PATCH", "/v1/environments/" + ENV, false),
             new BodyRoute("POST", "/v1/agents", false),
             new BodyRoute("POST", "/v1/webhooks", false),
             new BodyRoute("PATCH", "/v1/webhooks/" + WHK, false),
@@ -306,7 +307,8 @@ class ApiInputSweepTest {
             Map.entry("/v1/interactions/int_" + "a".repeat(26) + "/cancel", Set.of("POST")),
             Map.entry("/v1/environments", Set.of("GET", "POST")),
             // POST on an environment path is its custom methods (":exec").
-            Map.entry("/v1/environments/" + ENV, Set.of("GET", "DELETE", "POST")),
+            Map.entry("/v1/environments/" + ENV, Set.of("GET", "PATCH", "DELETE", "POST")),
+            Map.entry("/v1/environments/" + ENV + "/network_log", Set.of("GET")),
             Map.entry("/v1/environments/" + ENV + "/files", Set.of("GET")),
             Map.entry("/v1/environments/" + ENV + "/files/out/a.txt", Set.of("GET")),
             Map.entry("/upload/v1/environments/" + ENV + "/files/a.txt", Set.of("PUT", "POST")),

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wharf.support.LogCapture;
 import dev.wharf.support.Tenants;
 import dev.wharf.support.TestTenants;
 import io.quarkus.runtime.configuration.MemorySize;
@@ -74,53 +75,26 @@ class CredentialTest {
     Pool pool;
 
     private final List<String> answers = new CopyOnWriteArrayList<>();
-    private final List<String> logLines = new CopyOnWriteArrayList<>();
     private final Filter recorder = (request, response, context) -> {
         var answer = context.next(request, response);
         answers.add(answer.asString());
         return answer;
     };
-    private final Handler logCapture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            StringBuilder line = new StringBuilder(record.getMessage() == null ? "" : record.getMessage());
-            if (record instanceof org.jboss.logmanager.ExtLogRecord ext) {
-                line.append(' ').append(ext.getFormattedMessage());
-            }
-            if (record.getParameters() != null) {
-                for (Object parameter : record.getParameters()) {
-                    line.append(' ').append(parameter);
-                }
-            }
-            for (Throwable thrown = record.getThrown(); thrown != null; thrown = thrown.getCause()) {
-                line.append(' ').append(thrown);
-            }
-            logLines.add(line.toString());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private final LogCapture log = new LogCapture();
 
     @BeforeEach
     void watch() {
-        logCapture.setLevel(Level.ALL);
-        Logger.getLogger("").addHandler(logCapture);
+        log.install();
     }
 
     @AfterEach
     void noSecretWasShownOrLogged() {
-        Logger.getLogger("").removeHandler(logCapture);
+        log.uninstall();
         assertFalse(answers.isEmpty(), "the test made requests");
         for (String answer : answers) {
             assertFalse(answer.contains(MARK), () -> "an answer shows a secret: " + answer);
         }
-        for (String line : logLines) {
+        for (String line : log.lines()) {
             assertFalse(line.contains(MARK), () -> "a log line shows a secret: " + line);
         }
     }
@@ -643,7 +617,7 @@ class CredentialTest {
             assertTrue(unreadable.getMessage().startsWith("the " + moved[2] + " of credential " + moved[1]
                     + " of tenant " + moved[0] + " cannot be decrypted"), unreadable.getMessage());
         }
-        assertTrue(logLines.stream().anyMatch(line -> line.contains("credential gh of tenant " + second.id()
+        assertTrue(log.lines().stream().anyMatch(line -> line.contains("credential gh of tenant " + second.id()
                 + " cannot be decrypted")), "the failure is logged as an error");
         // The untouched original still opens.
         assertTrue(resolveOptional(first.id(), "gh").isPresent());

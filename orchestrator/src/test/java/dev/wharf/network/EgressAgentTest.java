@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wharf.egress.EgressProxy;
 import dev.wharf.model.ScriptedOpenAiServer;
+import dev.wharf.support.EgressSandboxes;
 import dev.wharf.support.EgressTestProfile;
 import dev.wharf.support.EgressUpstreams;
 import dev.wharf.support.ScriptedModel;
@@ -32,27 +33,13 @@ import org.junit.jupiter.api.Test;
 @TestProfile(EgressTestProfile.class)
 @QuarkusTestResource(ScriptedModel.class)
 class EgressAgentTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(60);
 
     @Inject
     EgressProxy proxy;
 
-    private static void pause() {
-        try {
-            Thread.sleep(200);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Test
     void anAgentBrowsesTwoPricingPagesAndWritesACsv() {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (!proxy.isReady()) {
-            assertTrue(Instant.now().isBefore(deadline), "the egress proxy did not become ready");
-            pause();
-        }
+        EgressSandboxes.awaitProxy(proxy);
         SecureRandom random = new SecureRandom();
         String priceA = (10 + random.nextInt(80)) + "." + (10 + random.nextInt(89));
         String priceB = (100 + random.nextInt(800)) + "." + (10 + random.nextInt(89));
@@ -89,7 +76,7 @@ class EgressAgentTest {
         Instant finish = Instant.now().plus(Duration.ofMinutes(3));
         JsonPath done;
         do {
-            pause();
+            EgressSandboxes.pause(200);
             done = given().get("/v1/interactions/" + id).then().statusCode(200).extract().jsonPath();
         } while (List.of("queued", "in_progress").contains(done.getString("status")) && Instant.now().isBefore(finish));
         assertEquals("completed", done.getString("status"), () -> given().get("/v1/interactions/" + id).asString());

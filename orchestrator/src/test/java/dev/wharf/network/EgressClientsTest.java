@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wharf.egress.EgressProxy;
+import dev.wharf.support.EgressSandboxes;
 import dev.wharf.support.EgressTestProfile;
 import dev.wharf.support.EgressUpstreams;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.http.ContentType;
-import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,8 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -42,7 +39,6 @@ import org.junit.jupiter.api.TestInstance;
 @TestProfile(EgressTestProfile.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EgressClientsTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(60);
 
     @Inject
     EgressProxy proxy;
@@ -64,16 +60,11 @@ class EgressClientsTest {
         upstreams.site("pypi.test", pythonIndex(sites.resolve("pypi")));
         upstreams.site("npm.test", npmRegistry(sites.resolve("npm")));
         upstreams.site("git.test", gitRepository(sites.resolve("git")));
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (!proxy.isReady()) {
-            assertTrue(Instant.now().isBefore(deadline), "the egress proxy did not become ready");
-            Thread.sleep(100);
-        }
-        environment = given().contentType(ContentType.JSON).body(Map.of("network", Map.of("allowlist", List.of(
-                        Map.of("domain", "pypi.test"), Map.of("domain", "npm.test"), Map.of("domain", "git.test"),
-                        Map.of("domain", "secure.test"),
-                        Map.of("domain", "api.test", "transform", Map.of("X-Via", "wharf"))))))
-                .post("/v1/environments").then().statusCode(200).extract().path("id");
+        EgressSandboxes.awaitProxy(proxy);
+        environment = EgressSandboxes.environment(() -> given(), Map.of("allowlist", List.of(
+                Map.of("domain", "pypi.test"), Map.of("domain", "npm.test"), Map.of("domain", "git.test"),
+                Map.of("domain", "secure.test"), Map.of("domain", "api.test", "transform", Map.of("X-Via", "wharf")))),
+                null);
     }
 
     @AfterAll
@@ -85,11 +76,7 @@ class EgressClientsTest {
     }
 
     private String out(String command) {
-        JsonPath result = given().contentType(ContentType.JSON).body(Map.of("command", command, "timeout_seconds", 120))
-                .post("/v1/environments/" + environment + ":exec").then().statusCode(200).extract().jsonPath();
-        assertEquals(0, result.getInt("exit_code"), () -> command + ": " + result.getString("stderr")
-                + result.getString("stdout"));
-        return result.getString("stdout");
+        return EgressSandboxes.out(environment, command);
     }
 
     @Test

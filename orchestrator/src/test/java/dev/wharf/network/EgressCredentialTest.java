@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wharf.egress.EgressProxy;
+import dev.wharf.support.EgressSandboxes;
 import dev.wharf.support.EgressTestProfile;
+import dev.wharf.support.LogCapture;
 import dev.wharf.support.EgressUpstreams;
 import dev.wharf.support.TestTenants;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -15,18 +17,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.filter.Filter;
 import io.restassured.http.ContentType;
-import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.security.SecureRandom;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +36,6 @@ import org.junit.jupiter.api.Test;
 @TestProfile(EgressTestProfile.class)
 @QuarkusTestResource(TestTenants.class)
 class EgressCredentialTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(60);
     private static final String MARK = "zqsecret" + Long.toHexString(new SecureRandom().nextLong());
 
     @Inject
@@ -50,58 +44,30 @@ class EgressCredentialTest {
     EgressUpstreams upstreams;
     private final List<String> created = new java.util.ArrayList<>();
     private final List<String> answers = new CopyOnWriteArrayList<>();
-    private final List<String> logLines = new CopyOnWriteArrayList<>();
+    private final LogCapture log = new LogCapture();
     private final Filter recorder = (request, response, context) -> {
         var answer = context.next(request, response);
         answers.add(answer.asString());
         return answer;
-    };
-    private final Handler logCapture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            StringBuilder line = new StringBuilder(String.valueOf(record.getMessage()));
-            if (record instanceof org.jboss.logmanager.ExtLogRecord ext) {
-                line.append(' ').append(ext.getFormattedMessage());
-            }
-            if (record.getParameters() != null) {
-                for (Object parameter : record.getParameters()) {
-                    line.append(' ').append(parameter);
-                }
-            }
-            logLines.add(line.toString());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
     };
 
     @BeforeEach
     void watch() {
         upstreams = EgressUpstreams.get();
         upstreams.clear();
-        logCapture.setLevel(Level.ALL);
-        Logger.getLogger("").addHandler(logCapture);
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (!proxy.isReady()) {
-            assertTrue(Instant.now().isBefore(deadline), "the egress proxy did not become ready");
-            sleep(100);
-        }
+        log.install();
+        EgressSandboxes.awaitProxy(proxy);
     }
 
     @AfterEach
     void noSecretWasShownOrLogged() {
-        Logger.getLogger("").removeHandler(logCapture);
+        log.uninstall();
         created.forEach(path -> given().delete(path));
         created.clear();
         for (String answer : answers) {
             assertFalse(answer.contains(MARK), () -> "an answer shows a secret: " + answer);
         }
-        for (String line : logLines) {
+        for (String line : log.lines()) {
             assertFalse(line.contains(MARK), () -> "a log line shows a secret: " + line);
         }
     }
@@ -116,29 +82,13 @@ class EgressCredentialTest {
     }
 
     private String environment(Object network, Map<String, Object> env) {
-        Map<String, Object> body = new java.util.HashMap<>(Map.of("network", network));
-        if (env != null) {
-            body.put("env", env);
-        }
-        String id = api().body(body).post("/v1/environments").then().statusCode(200).extract().path("id");
+        String id = EgressSandboxes.environment(this::api, network, env);
         created.add(0, "/v1/environments/" + id);
         return id;
     }
 
     private String out(String environment, String command) {
-        JsonPath result = api().body(Map.of("command", command, "timeout_seconds", 60))
-                .post("/v1/environments/" + environment + ":exec").then().statusCode(200).extract().jsonPath();
-        assertEquals(0, result.getInt("exit_code"), () -> command + ": " + result.getString("stderr"));
-        return result.getString("stdout");
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return EgressSandboxes.out(this::api, environment, command);
     }
 
     @Test

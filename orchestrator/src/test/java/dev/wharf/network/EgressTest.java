@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wharf.egress.EgressProxy;
+import dev.wharf.support.EgressSandboxes;
 import dev.wharf.support.EgressTestProfile;
 import dev.wharf.support.EgressUpstreams;
 import dev.wharf.support.TestTenants;
@@ -47,7 +48,7 @@ class EgressTest {
     void upstreams() {
         upstreams = EgressUpstreams.get();
         upstreams.clear();
-        awaitProxy();
+        EgressSandboxes.awaitProxy(proxy);
     }
 
     @AfterEach
@@ -56,21 +57,8 @@ class EgressTest {
         environments.clear();
     }
 
-    private void awaitProxy() {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (!proxy.isReady()) {
-            assertTrue(Instant.now().isBefore(deadline), "the egress proxy did not become ready");
-            sleep(100);
-        }
-    }
-
     private String environment(Object network, Map<String, Object> env) {
-        Map<String, Object> body = new java.util.HashMap<>(Map.of("network", network));
-        if (env != null) {
-            body.put("env", env);
-        }
-        String id = given().contentType(ContentType.JSON).body(body).post("/v1/environments").then()
-                .statusCode(200).extract().path("id");
+        String id = EgressSandboxes.environment(() -> given(), network, env);
         environments.add(id);
         return id;
     }
@@ -83,25 +71,16 @@ class EgressTest {
         return Map.of("allowlist", list);
     }
 
-    static JsonPath exec(String environment, String command) {
-        return given().contentType(ContentType.JSON).body(Map.of("command", command, "timeout_seconds", 60))
-                .post("/v1/environments/" + environment + ":exec").then().statusCode(200).extract().jsonPath();
+    private static JsonPath exec(String environment, String command) {
+        return EgressSandboxes.exec(() -> given(), environment, command);
     }
 
     private static String out(String environment, String command) {
-        JsonPath result = exec(environment, command);
-        assertEquals(0, result.getInt("exit_code"), () -> command + ": " + result.getString("stderr")
-                + result.getString("stdout"));
-        return result.getString("stdout");
+        return EgressSandboxes.out(environment, command);
     }
 
     private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        EgressSandboxes.pause(millis);
     }
 
     // ---- Reaching what is listed ------------------------------------------------------------------------------
