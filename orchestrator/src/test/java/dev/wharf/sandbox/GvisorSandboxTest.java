@@ -59,7 +59,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * inside meets gVisor's kernel, not the host's, and the platform's guarantees hold there as under runc (files, the
  * workspace quota, the host firewall, an agent that browses a page); where gVisor behaves differently (memory and
  * process exhaustion end the whole sandbox), the test pins the difference down. Traffic goes only to the sandbox
- * network's gateway address: the page is served by this test on the host, on a port the firewall opens for it.
+ * network's gateway address: the page is served by this test on the host's loopback, reached through the egress proxy.
  */
 @QuarkusTest
 @Tag("runtime")
@@ -87,14 +87,14 @@ class GvisorSandboxTest {
         }
     }
 
-    /** A web page on the host, on every address, whose port the host firewall opens to sandboxes. */
+    /** A web page on the host's loopback, which sandboxes reach as tides.test through the egress proxy. */
     public static class LocalPage implements QuarkusTestResourceLifecycleManager {
         static HttpServer server;
 
         @Override
         public Map<String, String> start() {
             try {
-                server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 0), 0);
+                server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -106,8 +106,7 @@ class GvisorSandboxTest {
                 exchange.close();
             });
             server.start();
-            return Map.of("wharf.sandbox.firewall-ports",
-                    "${wharf.interactions.gateway-port}," + server.getAddress().getPort());
+            return Map.of("wharf.egress.hosts", "tides.test=127.0.0.1:" + server.getAddress().getPort());
         }
 
         @Override
@@ -129,6 +128,8 @@ class GvisorSandboxTest {
     @Inject
     InteractionConfig interactions;
     @Inject
+    dev.wharf.egress.EgressConfig egress;
+    @Inject
     EnvironmentReconciler reconciler;
 
     String id;
@@ -139,7 +140,7 @@ class GvisorSandboxTest {
         Api.bindToRunningApp(application);
         gateway = sandboxes.gatewayAddress();
         assertNotNull(gateway, "the sandbox network's gateway address");
-        id = Api.createEnvironment();
+        id = Api.createEnvironment(Map.of("network", Map.of("allowlist", List.of(Map.of("domain", "tides.test")))));
     }
 
     @AfterAll
@@ -221,7 +222,7 @@ class GvisorSandboxTest {
         }
         assertEquals("refused", probe(application.getPort()), "the control plane's own API");
         assertEquals("connected", probe(interactions.gatewayPort()), "the model gateway");
-        assertEquals("connected", probe(LocalPage.server.getAddress().getPort()), "the port opened for the page");
+        assertEquals("connected", probe(egress.port()), "the egress proxy");
     }
 
     @Test
@@ -229,7 +230,7 @@ class GvisorSandboxTest {
     void anAgentBrowsesAPageFromInsideGvisor() {
         ScriptedOpenAiServer model = ScriptedModel.server();
         model.reset();
-        String url = "http://" + gateway + ":" + LocalPage.server.getAddress().getPort() + "/tides.html";
+        String url = "http://tides.test/tides.html";
         model.replyToolCall("browse", new JsonObject().put("url", url).encode())
                 .reply("High tide is at 06:12.");
         given().contentType(ContentType.JSON)

@@ -78,6 +78,8 @@ class HostFirewallTest {
 
     @Inject
     InteractionConfig interactions;
+    @Inject
+    dev.wharf.egress.EgressConfig egress;
 
     String id;
     String gateway;
@@ -117,8 +119,9 @@ class HostFirewallTest {
 
     @Test
     @Order(3)
-    void theModelGatewayIsReachable() {
+    void theModelGatewayAndTheEgressProxyAreReachable() {
         assertEquals("connected", probe(interactions.gatewayPort()));
+        assertEquals("connected", probe(egress.port()));
     }
 
     @Test
@@ -200,7 +203,8 @@ class HostFirewallTest {
                 "-A " + net + " -j REJECT --reject-with icmp-port-unreachable"), network);
         String own = installed.deploymentChain();
         assertEquals(List.of("-A " + own + " -d " + gateway + "/32 -p tcp -m tcp --dport "
-                        + interactions.gatewayPort() + " -j ACCEPT"),
+                        + interactions.gatewayPort() + " -j ACCEPT", "-A " + own + " -d " + gateway
+                        + "/32 -p tcp -m tcp --dport " + egress.port() + " -j ACCEPT"),
                 rules.stream().filter(r -> r.startsWith("-A " + own + " ")).toList());
     }
 
