@@ -38,12 +38,12 @@ class EgressProxyVariablesTest {
     /** The sandbox daemon is a JVM started from the container's environment: it must not pick these up. */
     @Test
     void theJvmOptionsReachOnlyCommandsNeverTheDaemonsOwnJvm() {
-        Map<String, String> variables = EgressProxyVariables.forProxy(URI.create("http://10.0.0.1:3128/"));
+        Map<String, String> variables = EgressProxyVariables.forProxy(URI.create("http://172.17.0.1:3128/"));
 
         assertFalse(variables.containsKey("JAVA_TOOL_OPTIONS"));
         assertFalse(variables.containsKey("JDK_JAVA_OPTIONS"));
         assertFalse(variables.containsKey("_JAVA_OPTIONS"));
-        assertEquals("http://10.0.0.1:3128", variables.get("https_proxy"));
+        assertEquals("http://172.17.0.1:3128", variables.get("https_proxy"));
     }
 
     @Test

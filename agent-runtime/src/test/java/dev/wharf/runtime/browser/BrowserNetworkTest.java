@@ -29,24 +29,24 @@ class BrowserNetworkTest {
 
     @Test
     void eitherVariableAloneIsUsedForBothSchemesAndATrailingSlashIsDropped() {
-        assertEquals(List.of("--proxy-server=http://10.0.0.1:3128"),
-                BrowserNetwork.fromEnvironment(Map.of("HTTPS_PROXY", "http://10.0.0.1:3128/"), CAS).flags());
-        assertEquals(List.of("--proxy-server=http://10.0.0.1:3128"),
-                BrowserNetwork.fromEnvironment(Map.of("http_proxy", "http://10.0.0.1:3128"), CAS).flags());
+        assertEquals(List.of("--proxy-server=http://172.17.0.1:3128"),
+                BrowserNetwork.fromEnvironment(Map.of("HTTPS_PROXY", "http://172.17.0.1:3128/"), CAS).flags());
+        assertEquals(List.of("--proxy-server=http://172.17.0.1:3128"),
+                BrowserNetwork.fromEnvironment(Map.of("http_proxy", "http://172.17.0.1:3128"), CAS).flags());
     }
 
     @Test
     void differentProxiesPerSchemeBecomeOneRuleEach() {
-        assertEquals(List.of("--proxy-server=https=http://10.0.0.1:1;http=http://10.0.0.2:2"),
-                BrowserNetwork.fromEnvironment(Map.of("https_proxy", "http://10.0.0.1:1",
-                        "http_proxy", "http://10.0.0.2:2"), CAS).flags());
+        assertEquals(List.of("--proxy-server=https=http://172.17.0.1:1;http=http://172.17.0.2:2"),
+                BrowserNetwork.fromEnvironment(Map.of("https_proxy", "http://172.17.0.1:1",
+                        "http_proxy", "http://172.17.0.2:2"), CAS).flags());
     }
 
     @Test
     void withoutAProxyOrWithOneChromiumWouldMisreadItConnectsDirectly() {
         for (Map<String, String> environment : List.of(Map.<String, String>of(), Map.of("https_proxy", " "),
-                Map.of("https_proxy", "http://10.0.0.1:1;direct://"), Map.of("http_proxy", "http://u:p@10.0.0.1:1"),
-                Map.of("http_proxy", "http://10.0.0.1"))) {
+                Map.of("https_proxy", "http://172.17.0.1:1;direct://"), Map.of("http_proxy", "http://u:p@172.17.0.1:1"),
+                Map.of("http_proxy", "http://172.17.0.1"))) {
             BrowserNetwork network = BrowserNetwork.fromEnvironment(environment, CAS);
             assertFalse(network.proxied(), environment.toString());
             assertEquals(List.of(), network.flags(), environment.toString());
