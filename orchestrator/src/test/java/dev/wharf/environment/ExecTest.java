@@ -74,7 +74,7 @@ class ExecTest {
 
     @Test
     void memoryHogIsOomKilledAndTheSandboxSurvives() {
-        // The test profile limits sandboxes to 256 MiB; this asks for 1 GiB, touched page by page.
+        // The test profile limits sandboxes to 512 MiB; this asks for 1 GiB, touched page by page.
         Api.exec(id, Map.of("command", List.of("python3", "-c", "x = bytearray(1024 * 1024 * 1024)"),
                         "timeout_seconds", 60))
                 .statusCode(200)

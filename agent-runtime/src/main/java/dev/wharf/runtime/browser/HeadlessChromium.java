@@ -4,6 +4,7 @@ import dev.wharf.runtime.exec.CommandRunner;
 import dev.wharf.runtime.exec.CommandUser;
 import dev.wharf.runtime.exec.ExecRequest;
 import dev.wharf.runtime.exec.ExecResult;
+import dev.wharf.runtime.exec.MemoryLimit;
 import dev.wharf.runtime.files.EntryRemoval;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -81,6 +83,8 @@ public final class HeadlessChromium {
             + "shift\n"
             + "exec \"$@\"\n";
     static final String NETWORK_LOG = "net-log.json";
+    /** Measured peak of one headless page load (browser, renderer, utility processes and their mapped files). */
+    static final int BROWSER_MIB = 200;
     private static final String PROFILE_PREFIX = "wharf-chromium-";
     private static final String HOME = "home";
     private static final String SCREENSHOT_FILE = "shot.png";
@@ -163,10 +167,16 @@ public final class HeadlessChromium {
             throw new IOException("no browser is installed in this sandbox (looked for " + binary + ")");
         }
         List<String> argv = arguments(binary, network, scratch.home, scratch.certificates, task);
+        // A renderer killed for memory leaves Chromium waiting for the page until the deadline: end it then.
         ExecResult result = commands.run(new ExecRequest(argv, timeout, null,
-                Map.of("HOME", scratch.home.toString()), MAX_DOM_BYTES));
+                Map.of("HOME", scratch.home.toString()), MAX_DOM_BYTES), CommandRunner.OnOomKill.END);
+        if (result.oomKilled()) {
+            throw new IOException(outOfMemory(MemoryLimit.ofOwnCgroup()));
+        }
         if (result.timedOut()) {
-            throw new IOException("the page did not finish loading within " + timeout.toSeconds() + " s");
+            // Killed at the deadline, Chromium leaves a truncated log; what it holds still tells where the load stood.
+            throw new IOException("the page did not finish loading within " + timeout.toSeconds() + " s: "
+                    + NetworkLog.read(scratch.home.resolve(NETWORK_LOG)).progress());
         }
         String loadFailure = loadFailure(result.stderr().text());
         if (loadFailure != null) {
@@ -223,6 +233,15 @@ public final class HeadlessChromium {
                     + failure + ")";
         }
         return "the page could not be loaded: " + failure;
+    }
+
+    /** What a browser killed for memory tells the model: not the page's fault, and not worth a retry as it is. */
+    static String outOfMemory(OptionalLong limitBytes) {
+        String limit = limitBytes.isPresent() ? " (" + (limitBytes.getAsLong() >> 20) + " MiB)" : "";
+        return "the browser ran out of memory: the kernel killed it, or one of its processes, at the sandbox's memory "
+                + "limit" + limit + ", so the page was not loaded. Headless Chromium needs about " + BROWSER_MIB
+                + " MiB beside whatever else runs in the sandbox; end memory-hungry processes, or use an environment "
+                + "with more memory.";
     }
 
     /** The sentence a refusal by the egress proxy becomes; the model must not take it for a passing failure. */

@@ -47,10 +47,27 @@ final class NetworkLog {
      * @param mainDocument the last main-frame request's address, if the log has one
      * @param statusLine   its last response's status line ({@code HTTP/1.1 403 Forbidden}), after any redirects
      * @param tunnels      per CONNECT target ({@code host:port}), the status line of the proxy's last answer
+     * @param lastEvent    the type of the last event logged for the main document's request (its network log name)
      */
-    record Navigation(Optional<String> mainDocument, Optional<String> statusLine, Map<String, String> tunnels) {
+    record Navigation(Optional<String> mainDocument, Optional<String> statusLine, Map<String, String> tunnels,
+                      Optional<String> lastEvent) {
 
-        static final Navigation UNKNOWN = new Navigation(Optional.empty(), Optional.empty(), Map.of());
+        static final Navigation UNKNOWN = new Navigation(Optional.empty(), Optional.empty(), Map.of(),
+                Optional.empty());
+
+        Navigation(Optional<String> mainDocument, Optional<String> statusLine, Map<String, String> tunnels) {
+            this(mainDocument, statusLine, tunnels, Optional.empty());
+        }
+
+        /** For a load that never finished: how far the main document's request got, as the log tells it. */
+        String progress() {
+            if (mainDocument.isEmpty()) {
+                return "Chromium never started to request the page";
+            }
+            return "the request for " + mainDocument.get() + " got as far as "
+                    + lastEvent.orElse("its start") + statusLine.map(line -> " (the answer was " + line + ")")
+                    .orElse(" with no answer");
+        }
 
         /** The proxy's answer to the CONNECT for this address's host and port, if it refused one. */
         Optional<String> tunnelStatusFor(URI url) {
@@ -86,6 +103,8 @@ final class NetworkLog {
     /** The streaming state: event type numbers, then what each source said. */
     private static final class Reader {
         private final Map<String, Integer> types = new HashMap<>();
+        private final Map<Integer, String> typeNames = new HashMap<>();
+        private final Map<Long, String> lastEvents = new HashMap<>();
         private final Map<Long, String> mainFrames = new HashMap<>();
         private final Map<Long, String> statusLines = new HashMap<>();
         private final Map<Long, String> tunnelTargets = new HashMap<>();
@@ -120,6 +139,7 @@ final class NetworkLog {
                         String name = parser.getCurrentName();
                         if (parser.nextToken() == JsonToken.VALUE_NUMBER_INT) {
                             types.put(name, parser.getIntValue());
+                            typeNames.put(parser.getIntValue(), name);
                         } else {
                             parser.skipChildren();
                         }
@@ -187,10 +207,14 @@ final class NetworkLog {
 
         private void record(int type, int phase, long source, String url, String requestType, String line,
                             String firstHeader) {
-            if (source < 0 || type < 0 || mainFrames.size() + statusLines.size() + tunnelTargets.size() > MAX_SOURCES) {
+            if (source < 0 || type < 0 || mainFrames.size() + statusLines.size() + tunnelTargets.size() + lastEvents.size() > MAX_SOURCES) {
                 return;
             }
+            if (mainFrames.containsKey(source) && typeNames.containsKey(type)) {
+                lastEvents.put(source, typeNames.get(type));
+            }
             if (type == typeOf(START_JOB) && phase == PHASE_BEGIN && MAIN_FRAME.equals(requestType) && url != null) {
+                lastEvents.put(source, START_JOB);
                 mainFrames.put(source, url);
                 lastMainFrame = source;
             } else if (type == typeOf(RESPONSE_HEADERS) && firstHeader != null && mainFrames.containsKey(source)) {
@@ -216,7 +240,8 @@ final class NetworkLog {
                 return new Navigation(Optional.empty(), Optional.empty(), Map.copyOf(tunnels));
             }
             return new Navigation(Optional.of(mainFrames.get(lastMainFrame)),
-                    Optional.ofNullable(statusLines.get(lastMainFrame)), Map.copyOf(tunnels));
+                    Optional.ofNullable(statusLines.get(lastMainFrame)), Map.copyOf(tunnels),
+                    Optional.ofNullable(lastEvents.get(lastMainFrame)));
         }
     }
 }

@@ -41,6 +41,9 @@ public final class CommandRunner implements AutoCloseable {
      */
     static final Duration OUTPUT_GRACE = Duration.ofMillis(250);
 
+    /** How often a run that ends on an OOM kill ({@link OnOomKill#END}) reads the counter: one small file read. */
+    static final Duration OOM_POLL = Duration.ofMillis(200);
+
     /** The exit value Java, like bash, reports for a process ended by SIGKILL (128 + 9). */
     static final int KILLED_EXIT_CODE = 137;
 
@@ -92,19 +95,34 @@ public final class CommandRunner implements AutoCloseable {
         this.user = user;
     }
 
+    /** What a run does when the kernel kills a process of the sandbox for memory while the command runs. */
+    public enum OnOomKill {
+        /** Nothing: the command may well survive losing a child, and only its own SIGKILL counts as an OOM kill. */
+        CONTINUE,
+        /**
+         * End the command at once and report it OOM-killed: for programs that hang rather than fail when one of
+         * their processes dies (a browser whose renderer was killed waits for a page that never comes).
+         */
+        END
+    }
+
     public ExecResult run(ExecRequest request) throws IOException {
+        return run(request, OnOomKill.CONTINUE);
+    }
+
+    public ExecResult run(ExecRequest request, OnOomKill onOomKill) throws IOException {
         if (!slots.tryAcquire()) {
             throw new RequestException(ErrorStatus.BUSY, MAX_RUNNING
                     + " commands are already running in this sandbox; wait for one to finish");
         }
         try {
-            return runHoldingSlot(request);
+            return runHoldingSlot(request, onOomKill);
         } finally {
             slots.release();
         }
     }
 
-    private ExecResult runHoldingSlot(ExecRequest request) throws IOException {
+    private ExecResult runHoldingSlot(ExecRequest request, OnOomKill onOomKill) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(launch(request.argv()))
                 .directory(workingDirectory(request.cwd()).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(NO_INPUT));
@@ -128,8 +146,10 @@ public final class CommandRunner implements AutoCloseable {
             outputReaders.execute(stdout);
             outputReaders.execute(stderr);
 
-            boolean timedOut = !process.waitFor(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
-            if (timedOut) {
+            Ending ending = await(process, request.timeout(),
+                    onOomKill == OnOomKill.END ? oomKillsBefore : OptionalLong.empty());
+            boolean timedOut = ending == Ending.TIMED_OUT;
+            if (ending != Ending.EXITED) {
                 ProcessTree.kill(process.toHandle());
                 process.waitFor();
             }
@@ -141,8 +161,8 @@ public final class CommandRunner implements AutoCloseable {
             stderr.awaitEnd(outputDeadline);
 
             boolean processLimitKilled = sessions.wasEndedAtLimit(process.pid());
-            boolean oomKilled = !timedOut && !processLimitKilled && exitCode == KILLED_EXIT_CODE
-                    && increased(oomKillsBefore, oomKills.read());
+            boolean oomKilled = ending == Ending.OOM_KILL_SEEN || !timedOut && !processLimitKilled
+                    && exitCode == KILLED_EXIT_CODE && increased(oomKillsBefore, oomKills.read());
             return new ExecResult(exitCode, stdout.seal(), stderr.seal(), durationMs, timedOut, oomKilled,
                     processLimitKilled);
         } catch (InterruptedException e) {
@@ -177,6 +197,31 @@ public final class CommandRunner implements AutoCloseable {
             return true;
         });
         environment.putAll(commandOnly);
+    }
+
+    private enum Ending { EXITED, TIMED_OUT, OOM_KILL_SEEN }
+
+    /**
+     * Waits for the command until its deadline; with a counter reading to watch, also until the sandbox's OOM-kill
+     * counter passes it (read every {@link #OOM_POLL}).
+     */
+    private Ending await(Process process, Duration timeout, OptionalLong watchFrom) throws InterruptedException {
+        if (watchFrom.isEmpty()) {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? Ending.EXITED : Ending.TIMED_OUT;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Ending.TIMED_OUT;
+            }
+            if (process.waitFor(Math.min(left, OOM_POLL.toNanos()), TimeUnit.NANOSECONDS)) {
+                return Ending.EXITED;
+            }
+            if (increased(watchFrom, oomKills.read())) {
+                return Ending.OOM_KILL_SEEN;
+            }
+        }
     }
 
     /** The user commands run as, if not the daemon's own. */

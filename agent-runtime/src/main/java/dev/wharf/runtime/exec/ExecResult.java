@@ -8,7 +8,9 @@ import java.util.Map;
  *
  * @param exitCode   the exit value; 128 + n when signal n ended it (137 for SIGKILL)
  * @param durationMs from start until the command exited, without the wait for its pipes
- * @param oomKilled  SIGKILLed while the cgroup's OOM-kill counter went up, and not by our timeout
+ * @param oomKilled  SIGKILLed while the cgroup's OOM-kill counter went up, and not by our timeout; or, for a run
+ *                   that ends on an OOM kill ({@link CommandRunner.OnOomKill#END}), ended because one of the
+ *                   sandbox's processes was killed for memory
  * @param processLimitKilled SIGKILLed with its whole session because its processes exhausted the sandbox's
  *                   process limit (see {@link ProcessLimitGuard})
  */

@@ -19,7 +19,7 @@ class NetworkLogTest {
     private static final String CONSTANTS = "{\"constants\":{\"clientInfo\":{\"name\":\"Chromium\"},"
             + "\"logEventTypes\":{\"REQUEST_ALIVE\":2,\"URL_REQUEST_START_JOB\":105,"
             + "\"HTTP_TRANSACTION_READ_RESPONSE_HEADERS\":171,\"HTTP_TRANSACTION_SEND_TUNNEL_HEADERS\":166,"
-            + "\"HTTP_TRANSACTION_READ_TUNNEL_RESPONSE_HEADERS\":172},\"logSourceType\":{\"URL_REQUEST\":1}},\n"
+            + "\"HTTP_TRANSACTION_READ_TUNNEL_RESPONSE_HEADERS\":172,\"HTTP_TRANSACTION_SEND_REQUEST\":160},\"logSourceType\":{\"URL_REQUEST\":1}},\n"
             + "\"events\": [\n";
 
     @TempDir
@@ -71,6 +71,22 @@ class NetworkLogTest {
         Files.writeString(log, Files.readString(log) + ",{\"params\":{\"headers\":[\"HTTP/1.1 5");
 
         assertEquals(Optional.of("HTTP/1.1 200 OK"), NetworkLog.read(log).statusLine());
+    }
+
+    /** What a load that timed out reports: where the main document's request stood when Chromium was killed. */
+    @Test
+    void anUnfinishedLoadSaysHowFarTheMainDocumentGot() throws IOException {
+        Path sent = write(List.of(startJob(40, "http://www.test/", "main frame"),
+                "{\"phase\":1,\"source\":{\"id\":40,\"type\":1},\"time\":\"3\",\"type\":160}"), false);
+        assertEquals("the request for http://www.test/ got as far as HTTP_TRANSACTION_SEND_REQUEST with no answer",
+                NetworkLog.read(sent).progress());
+
+        Path started = write(List.of(startJob(41, "http://www.test/", "main frame")), false);
+        assertEquals("the request for http://www.test/ got as far as URL_REQUEST_START_JOB with no answer",
+                NetworkLog.read(started).progress());
+
+        Path nothing = write(List.of(startJob(42, "http://background.test/", "other")), false);
+        assertEquals("Chromium never started to request the page", NetworkLog.read(nothing).progress());
     }
 
     @Test

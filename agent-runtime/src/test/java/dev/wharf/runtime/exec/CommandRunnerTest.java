@@ -84,6 +84,29 @@ class CommandRunnerTest {
     }
 
     @Test
+    void aRunThatEndsOnOomKillsStopsWhenAnyProcessIsKilledForMemory() throws IOException {
+        // A child killed for memory leaves its parent waiting, as a browser waits for a killed renderer.
+        ExecResult result = run("sleep 0.3; echo 'oom_kill 1' > \"$COUNTER\"; sleep 30", 30,
+                CommandRunner.OnOomKill.END);
+
+        assertTrue(result.oomKilled());
+        assertFalse(result.timedOut());
+        assertEquals(137, result.exitCode());
+    }
+
+    @Test
+    void aRunThatEndsOnOomKillsStillEndsAtItsDeadlineOrExit() throws IOException {
+        ExecResult slow = run("sleep 30", 0.5, CommandRunner.OnOomKill.END);
+        assertTrue(slow.timedOut());
+        assertFalse(slow.oomKilled());
+
+        ExecResult quick = run("echo done", 10, CommandRunner.OnOomKill.END);
+        assertEquals(0, quick.exitCode());
+        assertEquals("done\n", quick.stdout().text());
+        assertFalse(quick.oomKilled());
+    }
+
+    @Test
     void hiddenVariablesAreRemovedFromTheDaemonsEnvironment() throws IOException {
         String someInheritedVariable = System.getenv().keySet().stream()
                 .filter(name -> !name.equals("PATH")).findFirst().orElseThrow();
@@ -118,10 +141,15 @@ class CommandRunnerTest {
     }
 
     private ExecResult run(String script, double timeoutSeconds) throws IOException {
+        return run(script, timeoutSeconds, CommandRunner.OnOomKill.CONTINUE);
+    }
+
+    private ExecResult run(String script, double timeoutSeconds, CommandRunner.OnOomKill onOomKill)
+            throws IOException {
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("command", script);
         request.put("timeout_seconds", timeoutSeconds);
         request.put("env", Map.of("COUNTER", counter.toString()));
-        return runner.run(ExecRequest.fromJson(request));
+        return runner.run(ExecRequest.fromJson(request), onOomKill);
     }
 }

@@ -1,0 +1,47 @@
+package dev.wharf.runtime.exec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalLong;
+
+/** The memory limit of the sandbox's cgroup, for messages that tell a user why something ran out of memory. */
+public final class MemoryLimit {
+
+    /** cgroup v2 ({@code max} when unlimited), then v1 (a huge number when unlimited). */
+    static final List<Path> CGROUP_FILES = List.of(
+            Path.of("/sys/fs/cgroup/memory.max"),
+            Path.of("/sys/fs/cgroup/memory/memory.limit_in_bytes"));
+    /** cgroup v1 reports "no limit" as a page-rounded Long.MAX_VALUE; anything this large is no limit. */
+    private static final long UNLIMITED_FROM = 1L << 60;
+
+    private MemoryLimit() {
+    }
+
+    /** The limit in bytes; empty when there is none or it cannot be read (outside a container). */
+    public static OptionalLong ofOwnCgroup() {
+        return read(CGROUP_FILES);
+    }
+
+    static OptionalLong read(List<Path> candidates) {
+        for (Path candidate : candidates) {
+            String text;
+            try {
+                text = Files.readString(candidate).strip();
+            } catch (IOException e) {
+                continue;
+            }
+            if (text.equals("max")) {
+                return OptionalLong.empty();
+            }
+            try {
+                long bytes = Long.parseLong(text);
+                return bytes <= 0 || bytes >= UNLIMITED_FROM ? OptionalLong.empty() : OptionalLong.of(bytes);
+            } catch (NumberFormatException e) {
+                return OptionalLong.empty();
+            }
+        }
+        return OptionalLong.empty();
+    }
+}

@@ -1,0 +1,32 @@
+package dev.wharf.runtime.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MemoryLimitTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsTheFirstCgroupFileThatExists() throws IOException {
+        Path v1 = Files.writeString(dir.resolve("memory.limit_in_bytes"), "268435456\n");
+        assertEquals(OptionalLong.of(256L << 20), MemoryLimit.read(List.of(dir.resolve("memory.max"), v1)));
+    }
+
+    @Test
+    void noLimitIsEmptyInEitherVersion() throws IOException {
+        Path v2 = Files.writeString(dir.resolve("memory.max"), "max\n");
+        Path v1 = Files.writeString(dir.resolve("memory.limit_in_bytes"), "9223372036854771712\n");
+        assertEquals(OptionalLong.empty(), MemoryLimit.read(List.of(v2)));
+        assertEquals(OptionalLong.empty(), MemoryLimit.read(List.of(v1)));
+        assertEquals(OptionalLong.empty(), MemoryLimit.read(List.of(dir.resolve("absent"))));
+    }
+}
