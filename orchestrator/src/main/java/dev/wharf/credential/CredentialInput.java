@@ -4,6 +4,7 @@ import dev.wharf.api.ApiException;
 import dev.wharf.api.RequestText;
 import dev.wharf.api.ResourceIds;
 import dev.wharf.egress.DomainPattern;
+import dev.wharf.egress.HeaderRules;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -34,15 +35,9 @@ final class CredentialInput {
     static final String DEFAULT_HEADER_NAME = "Authorization";
     static final String DEFAULT_PREFIX = "Bearer";
 
-    /** RFC 9110 token characters: what a header name is made of. */
-    private static final Pattern HEADER_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    /** Headers that frame or route the request itself; a credential in one would corrupt or redirect it. */
-    private static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "transfer-encoding",
-            "connection", "keep-alive", "proxy-connection", "upgrade", "te", "trailer");
     /** RFC 6749 scope-token characters. */
     private static final Pattern SCOPE = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]+");
     private static final Pattern LOOPBACK_V4 = Pattern.compile("127\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
-    private static final int MAX_HEADER_NAME_CHARS = 256;
     private static final int MAX_PREFIX_CHARS = 256;
     private static final int MAX_URL_CHARS = 2048;
     private static final int MAX_CLIENT_ID_CHARS = 2048;
@@ -351,12 +346,11 @@ final class CredentialInput {
     }
 
     private static String headerName(Object value) {
-        if (!(value instanceof String name) || name.length() > MAX_HEADER_NAME_CHARS
-                || !HEADER_TOKEN.matcher(name).matches()) {
+        if (!(value instanceof String name) || !HeaderRules.isName(name)) {
             throw invalid("header_name must be an HTTP header name: letters, digits and !#$%&'*+-.^_`|~, at most "
-                    + MAX_HEADER_NAME_CHARS + " characters");
+                    + HeaderRules.MAX_NAME_CHARS + " characters");
         }
-        if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+        if (HeaderRules.isReserved(name)) {
             throw invalid("header_name cannot be " + name + ": that header frames or routes the request itself");
         }
         return name;

@@ -9,15 +9,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wharf.api.ApiException;
 import dev.wharf.api.ResourceIds;
 import dev.wharf.egress.DomainPattern;
+import dev.wharf.egress.HeaderRules;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * What an environment's sandbox may reach: nothing ({@code "disabled"}, the default) or the hosts an allowlist names.
@@ -32,17 +31,7 @@ public record NetworkPolicy(List<Entry> allowlist) {
     static final int MAX_ENTRIES = 256;
     static final int MAX_HEADERS_PER_ENTRY = 32;
     static final int MAX_HEADER_VALUE_CHARS = 8192;
-    private static final int MAX_HEADER_NAME_CHARS = 256;
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** RFC 9110 token characters: what a header name is made of. */
-    private static final Pattern HEADER_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    /**
-     * Headers that frame or route the request itself, and the proxy's own: set by a transform they would corrupt,
-     * redirect or smuggle the request.
-     */
-    private static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "transfer-encoding",
-            "connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate", "upgrade",
-            "te", "trailer", "expect");
 
     /** One allowlist entry; {@code headers} are the transforms in order (a later map's header wins). */
     public record Entry(DomainPattern domain, String credential, List<Map<String, String>> headers) {
@@ -160,11 +149,10 @@ public record NetworkPolicy(List<Entry> allowlist) {
             for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> header = it.next();
                 String name = header.getKey();
-                if (name.length() > MAX_HEADER_NAME_CHARS || !HEADER_TOKEN.matcher(name).matches()) {
+                if (!HeaderRules.isName(name)) {
                     throw invalid(at + ": '" + printable(name) + "' is not an HTTP header name");
                 }
-                if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))
-                        || name.toLowerCase(Locale.ROOT).startsWith("proxy-")) {
+                if (HeaderRules.isReserved(name)) {
                     throw invalid(at + "." + name + ": that header frames or routes the request itself and cannot"
                             + " be set");
                 }

@@ -35,6 +35,7 @@ public class RetentionPurge {
     static final String WEBHOOK_DELIVERY = "webhook_delivery";
     static final String ENVIRONMENT = "environment";
     static final String USAGE_RECORD = "usage_record";
+    static final String NETWORK_LOG_ENTRY = "network_log_entry";
 
     private final RetentionRepository repository;
     private final EnvironmentService environments;
@@ -53,7 +54,8 @@ public class RetentionPurge {
                 INTERACTION_EVENT, counter(registry, INTERACTION_EVENT),
                 WEBHOOK_DELIVERY, counter(registry, WEBHOOK_DELIVERY),
                 ENVIRONMENT, counter(registry, ENVIRONMENT),
-                USAGE_RECORD, counter(registry, USAGE_RECORD));
+                USAGE_RECORD, counter(registry, USAGE_RECORD),
+                NETWORK_LOG_ENTRY, counter(registry, NETWORK_LOG_ENTRY));
     }
 
     private static Counter counter(MeterRegistry registry, String kind) {
@@ -81,6 +83,7 @@ public class RetentionPurge {
                 .chain(counts -> deliveries(now, counts))
                 // Billing records too: nothing past retention remains anywhere Wharf writes.
                 .chain(counts -> usage(now, counts))
+                .chain(counts -> networkLog(now, counts))
                 .call(() -> repository.deleteExpiredMonths(now, config.defaultDays()))
                 .invoke(this::record);
     }
@@ -94,7 +97,7 @@ public class RetentionPurge {
     private Uni<PurgeCounts> environments(Instant now, PurgeCounts sofar) {
         return repository.environmentsPast(now, config.defaultDays(), batchSize())
                 .chain(ids -> purgeEach(ids).chain(removed -> {
-                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, 0, removed, 0));
+                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, 0, removed, 0, 0));
                     // A full batch may hide more; stop when a batch removed nothing, so a stuck one cannot loop.
                     return ids.size() < batchSize() || removed == 0 ? Uni.createFrom().item(counts)
                             : environments(now, counts);
@@ -113,7 +116,7 @@ public class RetentionPurge {
     private Uni<PurgeCounts> deliveries(Instant now, PurgeCounts sofar) {
         return repository.deleteDeliveries(now, config.defaultDays(), batchSize())
                 .chain(deleted -> {
-                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, deleted, 0, 0));
+                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, deleted, 0, 0, 0));
                     return deleted < batchSize() ? Uni.createFrom().item(counts) : deliveries(now, counts);
                 });
     }
@@ -121,8 +124,16 @@ public class RetentionPurge {
     private Uni<PurgeCounts> usage(Instant now, PurgeCounts sofar) {
         return repository.deleteUsage(now, config.defaultDays(), batchSize())
                 .chain(deleted -> {
-                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, 0, 0, deleted));
+                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, 0, 0, deleted, 0));
                     return deleted < batchSize() ? Uni.createFrom().item(counts) : usage(now, counts);
+                });
+    }
+
+    private Uni<PurgeCounts> networkLog(Instant now, PurgeCounts sofar) {
+        return repository.deleteNetworkLog(now, config.defaultDays(), batchSize())
+                .chain(deleted -> {
+                    PurgeCounts counts = sofar.plus(new PurgeCounts(0, 0, 0, 0, 0, deleted));
+                    return deleted < batchSize() ? Uni.createFrom().item(counts) : networkLog(now, counts);
                 });
     }
 
@@ -137,10 +148,12 @@ public class RetentionPurge {
         purged.get(WEBHOOK_DELIVERY).increment(counts.webhookDeliveries());
         purged.get(ENVIRONMENT).increment(counts.environments());
         purged.get(USAGE_RECORD).increment(counts.usageRecords());
+        purged.get(NETWORK_LOG_ENTRY).increment(counts.networkLogEntries());
         if (!counts.equals(PurgeCounts.NONE)) {
             LOG.infof("retention purge deleted %d interactions (%d events), %d webhook deliveries, %d environments,"
-                    + " %d usage records", counts.interactions(), counts.interactionEvents(),
-                    counts.webhookDeliveries(), counts.environments(), counts.usageRecords());
+                    + " %d usage records, %d network log entries", counts.interactions(), counts.interactionEvents(),
+                    counts.webhookDeliveries(), counts.environments(), counts.usageRecords(),
+                    counts.networkLogEntries());
         }
     }
 }

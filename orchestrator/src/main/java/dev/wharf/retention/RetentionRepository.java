@@ -49,7 +49,7 @@ public class RetentionRepository {
                 .map(rows -> {
                     Row row = rows.iterator().next();
                     return new PurgeCounts(row.getLong("interactions"), row.getLong("events"),
-                            row.getLong("deliveries"), 0, 0);
+                            row.getLong("deliveries"), 0, 0, 0);
                 });
     }
 
@@ -79,6 +79,18 @@ public class RetentionRepository {
                                 + " DELETE FROM usage_record u USING doomed WHERE u.id = doomed.id")
                         .execute(Tuple.of(now.atOffset(ZoneOffset.UTC), defaultDays, limit)))
                 .map(rows -> (long) rows.rowCount()));
+    }
+
+    /**
+     * Deletes up to {@code limit} network log entries recorded before their tenant's cutoff: an environment that
+     * lives on keeps only its recent requests (its whole log goes with it when it is deleted).
+     */
+    public Uni<Long> deleteNetworkLog(Instant now, int defaultDays, int limit) {
+        return pool.preparedQuery("WITH doomed AS (SELECT n.id FROM network_log n"
+                        + " JOIN tenant t ON t.id = n.tenant_id WHERE n.time < " + CUTOFF + " LIMIT $3)"
+                        + " DELETE FROM network_log n USING doomed WHERE n.id = doomed.id")
+                .execute(Tuple.of(now.atOffset(ZoneOffset.UTC), defaultDays, limit))
+                .map(rows -> (long) rows.rowCount());
     }
 
     /** Deletes the monthly sums and budget alerts of months that ended before their tenant's cutoff. */

@@ -61,7 +61,7 @@ class EgressAgentTest {
         ScriptedOpenAiServer model = ScriptedModel.server();
         model.reset();
         model.replyToolCall("browse", "{\"url\":\"http://shop-a.test/page/pricing-a\"}")
-                .replyToolCall("browse", "{\"url\":\"http://plain.test/page/pricing-b\"}")
+                .replyToolCall("browse", "{\"url\":\"https://shop-b.test/page/pricing-b\"}")
                 .replyToolCall("browse", "{\"url\":\"http://other.test/pricing\"}")
                 .replyToolCall("execute_code", new JsonObject().put("language", "python").put("code", code).encode())
                 .reply("I wrote out/prices.csv with both prices.");
@@ -71,8 +71,7 @@ class EgressAgentTest {
                         "input", "Compare the prices of shop-a.test and shop-b.test and write out/prices.csv",
                         "agent_config", Map.of("type", "dynamic", "model", "openai/agent-model"),
                         "environment", Map.of("type", "remote", "network", Map.of("allowlist", List.of(
-                                Map.of("domain", "shop-a.test"), Map.of("domain", "shop-b.test"),
-                                Map.of("domain", "plain.test"))))))
+                                Map.of("domain", "shop-a.test"), Map.of("domain", "shop-b.test"))))))
                 .post("/v1/interactions").then().statusCode(200).extract().path("id");
         Instant finish = Instant.now().plus(Duration.ofMinutes(3));
         JsonPath done;
@@ -91,7 +90,7 @@ class EgressAgentTest {
         assertTrue(results.get(1).contains("$" + priceB), results.get(1));
         assertTrue(results.get(2).contains("other.test is not in this environment's allowlist"), results.get(2));
         String system = model.requests().get(0).getJsonArray("messages").getJsonObject(0).getString("content");
-        assertTrue(system.contains("shop-a.test, shop-b.test, plain.test"), "the agent is told what it can reach: " + system);
+        assertTrue(system.contains("shop-a.test, shop-b.test"), "the agent is told what it can reach: " + system);
 
         String csv = given().queryParam("alt", "media")
                 .get("/v1/environments/" + done.getString("environment_id") + "/files/out/prices.csv")

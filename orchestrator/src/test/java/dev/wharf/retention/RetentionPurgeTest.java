@@ -117,6 +117,13 @@ class RetentionPurgeTest {
                 .getOffsetDateTime(0).toInstant();
     }
 
+    /** A request the egress proxy recorded for the environment at {@code time}. */
+    void networkLogEntry(String environmentId, String host, java.time.Instant time) {
+        sql("INSERT INTO network_log (environment_id, tenant_id, time, method, scheme, host, port, path, decision,"
+                + " status) SELECT $1, tenant_id, $2, 'GET', 'https', $3, 443, '/', 'allowed', 200 FROM environment"
+                + " WHERE id = $1", environmentId, time.atOffset(java.time.ZoneOffset.UTC), host);
+    }
+
     double purged(String kind) {
         return registry.counter("wharf.retention.purged", "kind", kind).count();
     }
@@ -172,6 +179,11 @@ class RetentionPurgeTest {
         long briefOldUsage = count("SELECT count(*) FROM usage_record WHERE interaction_id = $1", briefOld);
         assertTrue(briefOldUsage > 0, "the model call was metered");
         double usageBefore = purged("usage_record");
+        // A kept environment's network log loses the requests past its tenant's retention, not the recent ones.
+        networkLogEntry(briefRecentEnv, "old.test", clock.instant().minus(Duration.ofDays(3)));
+        networkLogEntry(briefRecentEnv, "recent.test", clock.instant());
+        networkLogEntry(patientRecentEnv, "patient.test", clock.instant().minus(Duration.ofDays(3)));
+        double networkLogBefore = purged("network_log_entry");
         // The ledger keeps the database's time, which the test clock does not move (and earlier test classes may
         // have moved the platform clock further): whether the patient tenant's entries are past its five days is
         // decided from their own timestamps.
@@ -194,6 +206,12 @@ class RetentionPurgeTest {
                 count("SELECT count(*) FROM usage_record WHERE interaction_id = $1", patientOld) == 0);
         assertTrue(first.usageRecords() >= briefOldUsage, first.toString());
         assertEquals(usageBefore + first.usageRecords(), purged("usage_record"));
+        assertEquals(List.of("recent.test"), brief.as().get("/v1/environments/" + briefRecentEnv + "/network_log")
+                .then().statusCode(200).extract().path("entries.host"));
+        assertEquals(List.of("patient.test"), patient.as().get("/v1/environments/" + patientRecentEnv
+                + "/network_log").then().statusCode(200).extract().path("entries.host"));
+        assertTrue(first.networkLogEntries() >= 1, first.toString());
+        assertEquals(networkLogBefore + first.networkLogEntries(), purged("network_log_entry"));
         // A conversation whose first turn was purged goes on from the turns that remain.
         interaction(brief, briefRecent);
 
