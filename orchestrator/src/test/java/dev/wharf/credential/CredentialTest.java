@@ -226,8 +226,8 @@ class CredentialTest {
         refusals.add(new Refusal("token", with(bearer, "token", MARK + "\n")));
         refusals.add(new Refusal("token", with(bearer, "token", MARK + "\u00e9")));
         refusals.add(new Refusal("token", with(bearer, "token", big)));
-        for (Object name : List.of("X Api Key", "X-Api-Key:", "", "Host", "content-length", "Transfer-Encoding", "Proxy-Authorization",
-                "X-Ä", 5)) {
+        for (Object name : List.of("X Api Key", "X-Api-Key:", "", "Host", "content-length", "Transfer-Encoding",
+                "Proxy-Authorization", "X-Ä", 5)) {
             refusals.add(new Refusal("header_name", with(bearer, "header_name", name)));
         }
         for (Object prefix : List.of(" Bearer", "Bearer ", "Bear\ter", "Bear\u00e9r", 5)) {
