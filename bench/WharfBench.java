@@ -61,6 +61,13 @@ import java.util.regex.Pattern;
  * `true` through Wharf, then one idle sandbox's memory cgroup; and, in the same run and for the same runtime, the bare engine with the same image and the
  * same hardening flags: `docker run --rm ... true` (a container's whole life), `docker run -d` to the first
  * `docker exec true` answered, and `docker exec true` in a running one. Runtimes take turns, one at a time.
+ *
+ * WHARF_BENCH_ONLY=egress measures the egress proxy: a page server in this process (1 KiB pages) mapped into the
+ * proxy as page.bench with wharf.egress.hosts, an environment that allowlists it, and EXECS plain-HTTP GETs from
+ * Python inside the sandbox through the proxy, on one kept-alive proxy connection and on a new connection each;
+ * the same GETs from the host straight to the page server are the baseline in the same run. Every proxied request
+ * is decided afresh (policy asked of the control plane, name mapped, upstream connected), so the difference is the
+ * proxy's per-request cost.
  */
 public class WharfBench {
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
@@ -94,8 +101,12 @@ public class WharfBench {
         List<Integer> levels = levels(args.length > 4 ? args[4]
                 : System.getenv().getOrDefault("WHARF_BENCH_LEVELS", "10,50,200,500"));
         String only = System.getenv().getOrDefault("WHARF_BENCH_ONLY", "").trim();
-        if (!only.isEmpty() && !Set.of("load", "latency", "runtimes").contains(only)) {
-            throw new IllegalArgumentException("WHARF_BENCH_ONLY is load, latency or runtimes, not " + only);
+        if (!only.isEmpty() && !Set.of("load", "latency", "runtimes", "egress").contains(only)) {
+            throw new IllegalArgumentException("WHARF_BENCH_ONLY is load, latency, runtimes or egress, not " + only);
+        }
+        if (only.equals("egress")) {
+            egress(root, execs);
+            return;
         }
 
         if (only.equals("runtimes")) {
@@ -559,6 +570,127 @@ public class WharfBench {
         builder.environment().put("WHARF_DB_NAME", System.getenv().getOrDefault("WHARF_BENCH_DB_NAME", "wharf_bench"));
         builder.redirectErrorStream(true).redirectOutput(root.resolve("bench/control-plane.log").toFile());
         return builder.start();
+    }
+
+    /**
+     * GETs in a loop, one latency in milliseconds per line: argv is the mode ({@code keepalive} or {@code fresh}),
+     * the host and port to connect to, the request target and the count. Through a proxy the target is absolute.
+     */
+    private static final String GET_LOOP = String.join("\n",
+            "import http.client, sys, time",
+            "mode, host, port, target, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])",
+            "c = None",
+            "for i in range(n + 5):",
+            "    t = time.perf_counter()",
+            "    if c is None or mode == 'fresh':",
+            "        c = http.client.HTTPConnection(host, port, timeout=10)",
+            "    c.request('GET', target, headers={'Host': 'page.bench'})",
+            "    r = c.getresponse(); body = r.read()",
+            "    assert r.status == 200 and len(body) == 1024, (r.status, body[:200])",
+            "    if mode == 'fresh': c.close()",
+            "    if i >= 5: print('%.3f' % ((time.perf_counter() - t) * 1000))");
+
+    private static void egress(Path root, int requests) throws Exception {
+        HttpServer pages = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        byte[] page = "x".repeat(1024).getBytes(StandardCharsets.US_ASCII);
+        pages.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        pages.setExecutor(Executors.newFixedThreadPool(4, daemonThreads("bench-pages-")));
+        pages.start();
+        int pagePort = pages.getAddress().getPort();
+        int port = freePort();
+        Process app = launch(root, port, freePort(), "-Dwharf.egress.port=" + freePort(),
+                "-Dwharf.egress.hosts=page.bench=127.0.0.1:" + pagePort);
+        String base = "http://127.0.0.1:" + port;
+        try {
+            awaitReady(base, app);
+            Matcher m = ID.matcher(post(base + "/v1/environments",
+                    "{\"network\":{\"allowlist\":[{\"domain\":\"page.bench\"}]}}"));
+            if (!m.find()) {
+                throw new IllegalStateException("no environment id");
+            }
+            String id = m.group(1);
+            try {
+                String proxy = "import os, urllib.parse; u = urllib.parse.urlsplit(os.environ['http_proxy']);"
+                        + " print(u.hostname, u.port)";
+                String[] hostPort = stdout(post(base + "/v1/environments/" + id + ":exec",
+                        execBody(List.of("python3", "-c", proxy)))).strip().split(" ");
+                System.out.printf(Locale.ROOT, "Egress proxy: %d plain-HTTP GETs of a 1 KiB page per row, one after"
+                        + " another, from Python's http.client; proxied rows run inside a sandbox (through the proxy at"
+                        + " %s:%s), the direct row on the host against the same page server.%n%n", requests,
+                        hostPort[0], hostPort[1]);
+                System.out.printf(Locale.ROOT, "| measure | n | p50 (ms) | p95 (ms) | max (ms) |%n"
+                        + "|---|---|---|---|---|%n");
+                for (String mode : List.of("keepalive", "fresh")) {
+                    String out = stdout(post(base + "/v1/environments/" + id + ":exec", execBody(List.of("python3",
+                            "-c", GET_LOOP, mode, hostPort[0], hostPort[1], "http://page.bench/page",
+                            Integer.toString(requests)))));
+                    row("sandbox through the proxy, " + (mode.equals("fresh") ? "new connection each"
+                            : "one connection"), latencies(out));
+                }
+                for (String mode : List.of("keepalive", "fresh")) {
+                    String out = command(root, "python3", "-c", GET_LOOP, mode, "127.0.0.1",
+                            Integer.toString(pagePort), "/page", Integer.toString(requests));
+                    row("host straight to the page server, " + (mode.equals("fresh") ? "new connection each"
+                            : "one connection"), latencies(out));
+                }
+            } finally {
+                delete(base, id);
+            }
+        } finally {
+            app.destroy();
+            if (!app.waitFor(30, TimeUnit.SECONDS)) {
+                app.destroyForcibly();
+                app.waitFor(30, TimeUnit.SECONDS);
+            }
+            pages.stop(0);
+        }
+    }
+
+    private static String execBody(List<String> argv) {
+        return "{\"timeout_seconds\":120,\"command\":[" + argv.stream().map(WharfBench::jsonString)
+                .collect(Collectors.joining(",")) + "]}";
+    }
+
+    private static String jsonString(String text) {
+        StringBuilder json = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> json.append("\\\"");
+                case '\\' -> json.append("\\\\");
+                case '\n' -> json.append("\\n");
+                default -> json.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return json.append('"').toString();
+    }
+
+    /** The stdout of an exec answer; fails on a non-zero exit with what the command said. */
+    private static String stdout(String execAnswer) {
+        Matcher exit = Pattern.compile("\"exit_code\"\\s*:\\s*(-?\\d+)").matcher(execAnswer);
+        if (!exit.find() || !exit.group(1).equals("0")) {
+            throw new IllegalStateException("exec failed: " + abbreviate(execAnswer));
+        }
+        Matcher out = Pattern.compile("\"stdout\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(execAnswer);
+        if (!out.find()) {
+            throw new IllegalStateException("no stdout in " + abbreviate(execAnswer));
+        }
+        return out.group(1).replace("\\n", "\n");
+    }
+
+    private static List<Double> latencies(String lines) {
+        List<Double> samples = new ArrayList<>();
+        for (String line : lines.split("\n")) {
+            if (!line.isBlank()) {
+                samples.add(Double.parseDouble(line.strip()));
+            }
+        }
+        return samples;
     }
 
     /** The runtimes compared, in this order, when the engine lists them. */

@@ -5,6 +5,7 @@ import dev.wharf.egress.http.ProxyServices;
 import dev.wharf.egress.http.Routes;
 import dev.wharf.egress.http.ShutdownRequested;
 import dev.wharf.egress.inject.AccessTokens;
+import dev.wharf.egress.inject.RefreshTokenRotations;
 import dev.wharf.egress.limit.SandboxQuotas;
 import dev.wharf.egress.log.RequestLog;
 import dev.wharf.egress.policy.PolicyClient;
@@ -112,6 +113,7 @@ public final class EgressProxy implements AutoCloseable {
             Upstreams upstreams = new Upstreams(destinations, upstreamTls, settings.connectTimeoutMillis(),
                     settings.idleTimeoutSeconds());
             AccessTokens tokens = new AccessTokens(new OneShotClient(upstreams, workers, TOKEN_TIMEOUT),
+                    new RefreshTokenRotations(control, base, settings.controlToken(), Duration.ofSeconds(10), workers),
                     Clock.systemUTC());
             Routes routes = new Routes(new PolicyClient(control, base, settings.controlToken(), policyTimeout),
                     destinations, quotas);

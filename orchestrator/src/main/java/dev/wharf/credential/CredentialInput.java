@@ -71,6 +71,10 @@ final class CredentialInput {
         this.maxSecretBytes = maxSecretBytes;
     }
 
+    long maxSecretBytes() {
+        return maxSecretBytes;
+    }
+
     NewCredential create(JsonObject body) {
         if (body == null) {
             throw invalid("a JSON body is required");

@@ -90,6 +90,15 @@ public class CredentialRepository {
                 .map(CredentialRepository::first);
     }
 
+    /** Replaces an active oauth2 credential's refresh token if it was not changed since {@code readAt}. */
+    Uni<Boolean> replaceRefreshToken(String tenantId, String id, byte[] sealed, Instant readAt, Instant now) {
+        return pool.preparedQuery("UPDATE credential SET refresh_token_sealed = $3, updated_at = $5"
+                        + " WHERE tenant_id = $1 AND id = $2 AND type = 'oauth2' AND status = 'active'"
+                        + " AND updated_at = $4")
+                .execute(Tuple.of(tenantId, id, buffer(sealed), time(readAt), time(now)))
+                .map(rows -> rows.rowCount() == 1);
+    }
+
     /** The most recently written credential of any tenant, to check the key against at start. */
     public Uni<Optional<Credential>> latest() {
         return pool.query("SELECT " + COLUMNS + " FROM credential ORDER BY updated_at DESC LIMIT 1").execute()

@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -135,6 +137,43 @@ public class CredentialService {
         return repository.find(tenantId, id).map(found -> found
                 .filter(credential -> credential.status() == CredentialStatus.ACTIVE)
                 .map(this::open));
+    }
+
+    /** What became of a refresh token the egress proxy reported rotated. */
+    public enum Rotation {
+        /** Stored: later grants use the new token. */
+        STORED,
+        /** Not stored: the credential is gone, revoked, no oauth2 one, or holds another token than the one replaced. */
+        STALE
+    }
+
+    /**
+     * Stores the refresh token an authorization server issued in exchange for {@code previous} (refresh-token
+     * rotation: the previous one may no longer work, and reusing it can get the whole grant revoked). Only while the
+     * credential still holds {@code previous}, and only if nothing changed it since it was read: a user's update, or
+     * an earlier rotation, wins. The update time moves, so the proxy's next policy answer carries the new token.
+     */
+    public Uni<Rotation> rotateRefreshToken(String tenantId, String id, Secret previous, Secret next) {
+        if (!ResourceIds.isChosenId(id) || next.reveal().isEmpty()
+                || next.reveal().getBytes(StandardCharsets.UTF_8).length > input.maxSecretBytes()) {
+            return Uni.createFrom().item(Rotation.STALE);
+        }
+        return repository.find(tenantId, id).chain(found -> {
+            if (found.isEmpty() || found.get().type() != CredentialType.OAUTH2
+                    || found.get().status() != CredentialStatus.ACTIVE) {
+                return Uni.createFrom().item(Rotation.STALE);
+            }
+            Credential current = found.get();
+            if (!MessageDigest.isEqual(secret(current, "refresh_token").reveal().getBytes(
+                    StandardCharsets.UTF_8), previous.reveal().getBytes(
+                    StandardCharsets.UTF_8))) {
+                return Uni.createFrom().item(Rotation.STALE);
+            }
+            byte[] sealed = key.seal(next.reveal(), context(tenantId, id, "refresh_token"));
+            return repository.replaceRefreshToken(tenantId, id, sealed, current.updated(),
+                            clock.instant().truncatedTo(ChronoUnit.MICROS))
+                    .map(replaced -> replaced ? Rotation.STORED : Rotation.STALE);
+        });
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.wharf.network;
 
 import dev.wharf.api.ResourceIds;
+import dev.wharf.credential.CredentialService;
 import dev.wharf.egress.EgressProxy;
 import dev.wharf.platform.BlockingCalls;
 import dev.wharf.platform.SafeContext;
@@ -24,8 +25,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The egress proxy's way into the control plane: a listener on loopback only, on a port chosen at start, behind a
- * token made at start and handed to the proxy process alone (its environment). Two calls: the policy for a source
- * address, asked for on every request the proxy handles, and the proxy's batched request log. Sandboxes never reach
+ * token made at start and handed to the proxy process alone (its environment). Three calls: the policy for a source
+ * address, asked for on every request the proxy handles; the proxy's batched request log; and refresh tokens an
+ * authorization server rotated, which the credential must keep from then on. Sandboxes never reach
  * it: it is not on the sandbox network, and the host firewall would refuse its port there anyway.
  */
 @ApplicationScoped
@@ -67,6 +69,7 @@ public class EgressControl {
         routes.route().handler(this::authorize);
         routes.get(BASE_PATH + "/policy").handler(this::policy);
         routes.post(BASE_PATH + "/log").handler(this::log);
+        routes.post(BASE_PATH + "/oauth2/rotated").handler(this::rotated);
         server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(routes);
         server.listen().toCompletionStage().toCompletableFuture().join();
         String controlUrl = "http://127.0.0.1:" + server.actualPort() + BASE_PATH;
@@ -110,6 +113,28 @@ public class EgressControl {
             LOG.errorf("egress policy for %s failed: %s", source, e.getMessage());
             ctx.response().setStatusCode(503).end();
         });
+    }
+
+    /** 204 when stored; 409 when the credential no longer holds the token replaced (nothing to retry); 400. */
+    private void rotated(RoutingContext ctx) {
+        JsonObject report;
+        try {
+            report = ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            report = null;
+        }
+        if (report == null) {
+            ctx.response().setStatusCode(400).end();
+            return;
+        }
+        JsonObject given = report;
+        SafeContext.run(() -> policies.refreshTokenRotated(given)).subscribe().with(
+                outcome -> ctx.response().setStatusCode(outcome.isEmpty() ? 400
+                        : outcome.get() == CredentialService.Rotation.STORED ? 204 : 409).end(),
+                e -> {
+                    LOG.warnf("rotated refresh token not stored (the proxy retries): %s", e.getMessage());
+                    ctx.response().setStatusCode(503).end();
+                });
     }
 
     private void log(RoutingContext ctx) {

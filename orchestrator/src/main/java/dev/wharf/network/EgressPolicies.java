@@ -2,6 +2,7 @@ package dev.wharf.network;
 
 import dev.wharf.credential.CredentialService;
 import dev.wharf.credential.ResolvedCredential;
+import dev.wharf.credential.Secret;
 import dev.wharf.credential.SecretUnreadableException;
 import dev.wharf.egress.DomainPattern;
 import dev.wharf.environment.Environment;
@@ -137,7 +138,29 @@ public class EgressPolicies {
         return answer.put("trusted_domains", new JsonArray(new ArrayList<>(trusted)));
     }
 
-    /** Changes whenever the grant does (a rotated refresh token, another client), so a cached token is not reused. */
+    /**
+     * The proxy's report that the token endpoint answered a grant with a new refresh token: {@code cache_key} (the
+     * grant's, which names the credential), {@code previous_refresh_token} and {@code refresh_token}. Empty when the
+     * report is malformed.
+     */
+    public Uni<Optional<CredentialService.Rotation>> refreshTokenRotated(JsonObject report) {
+        String cacheKey = report.getValue("cache_key") instanceof String text ? text : null;
+        String previous = report.getValue("previous_refresh_token") instanceof String text ? text : null;
+        String next = report.getValue("refresh_token") instanceof String text ? text : null;
+        int idEnd = cacheKey == null ? -1 : cacheKey.lastIndexOf('/');
+        int tenantEnd = idEnd <= 0 ? -1 : cacheKey.lastIndexOf('/', idEnd - 1);
+        if (tenantEnd <= 0 || previous == null || next == null) {
+            return Uni.createFrom().item(Optional.empty());
+        }
+        return credentials.rotateRefreshToken(cacheKey.substring(0, tenantEnd),
+                        cacheKey.substring(tenantEnd + 1, idEnd), new Secret(previous), new Secret(next))
+                .map(Optional::of);
+    }
+
+    /**
+     * {@code <tenant>/<credential>/<digest>}: names the credential (see {@link #refreshTokenRotated}) and changes
+     * whenever the grant does (a rotated refresh token, another client), so a cached token is not reused.
+     */
     private static String cacheKey(ResolvedCredential.OAuth2 oauth2) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");

@@ -79,7 +79,7 @@ class SandboxHardeningTest {
         assertEquals("0:0", container.getConfig().getUser(), "root only until the entrypoint's setpriv");
         assertTrue(container.getConfig().getEnv() == null || Arrays.stream(container.getConfig().getEnv())
                 .noneMatch(variable -> variable.startsWith("WHARF_SANDBOX_TOKEN")), "no token in the environment");
-        assertEquals(256L * 1024 * 1024, host.getMemory());
+        assertEquals(512L * 1024 * 1024, host.getMemory());
         assertEquals(host.getMemory(), host.getMemorySwap(), "no swap on top of the memory limit");
         assertEquals(1_000_000_000L, host.getNanoCPUs());
         assertEquals(512L, host.getPidsLimit());

@@ -19,6 +19,8 @@ import io.restassured.filter.Filter;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -167,6 +169,49 @@ class EgressCredentialTest {
         assertEquals("welcome", out(env, "curl -sS https://secure.test/protected"),
                 "a 401 makes the proxy refresh the token and retry once");
         assertEquals(before + 2, upstreams.tokensIssued());
+    }
+
+    /**
+     * An authorization server that rotates refresh tokens accepts only the newest one. The proxy uses the new one at
+     * once and the control plane stores it in the credential: a proxy started afresh, which knows only what the
+     * control plane tells it, still gets tokens.
+     */
+    @Test
+    void aRotatedRefreshTokenIsKeptInTheCredential() throws Exception {
+        String first = MARK + "-rotating";
+        upstreams.rotateRefreshTokensFrom(first);
+        credential(Map.of("id", "egress-rotating", "type", "oauth2", "client_id", "wharf-test",
+                "client_secret", MARK + "-client", "refresh_token", first,
+                "token_url", "https://auth.test/rotating-token"));
+        String created = api().get("/v1/credentials/egress-rotating").then().statusCode(200)
+                .extract().path("update_time");
+        String env = environment(Map.of("allowlist", List.of(Map.of("domain", "secure.test", "credential",
+                "egress-rotating"))), null);
+
+        assertEquals("welcome", out(env, "curl -sS https://secure.test/protected"));
+        String rotated = upstreams.newestRefreshToken();
+        assertTrue(!rotated.equals(first), "the server rotated the refresh token");
+        // Stored after the answer, so the credential's update time moves a moment later.
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+        while (created.equals(api().get("/v1/credentials/egress-rotating").then().statusCode(200)
+                .extract().path("update_time"))) {
+            assertTrue(Instant.now().isBefore(deadline), "the rotated refresh token was not stored");
+            EgressSandboxes.pause(100);
+        }
+
+        long pid = proxy.pid().orElseThrow();
+        ProcessHandle running = ProcessHandle.of(pid).orElseThrow();
+        running.destroyForcibly();
+        running.onExit().get();
+        deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (proxy.pid().filter(p -> p != pid).isEmpty() || !proxy.isReady()) {
+            assertTrue(Instant.now().isBefore(deadline), "the proxy was not restarted");
+            EgressSandboxes.pause(100);
+        }
+        upstreams.clear();
+        assertEquals("welcome", out(env, "curl -sS https://secure.test/protected"),
+                "a new proxy exchanges the stored, rotated refresh token");
+        assertTrue(upstreams.to("auth.test").get(0).body().contains(rotated), "the grant used the rotated token");
     }
 
     @Test

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * recorded with its headers, query and body, so a test can see exactly what left the proxy.
  * <p>
  * Paths: {@code /page/<name>} serves an HTML page set with {@link #page}; {@code /token} is an OAuth2 token endpoint
- * (refresh_token grant) minting {@code access-<n>}; {@code /protected} answers 401 unless it carries the newest
+ * (refresh_token grant) minting {@code access-<n>}, and {@code /rotating-token} one that also rotates refresh tokens
+ * (accepting only the newest); {@code /protected} answers 401 unless it carries the newest
  * access token; {@code /bytes?n=} streams n bytes; anything else answers {@code ok}.
  */
 public final class EgressUpstreams {
@@ -47,6 +48,7 @@ public final class EgressUpstreams {
     private final Map<String, Path> sites = new ConcurrentHashMap<>();
     private final AtomicInteger tokensIssued = new AtomicInteger();
     private volatile int tokenLifetimeSeconds = 3600;
+    private volatile String newestRefreshToken;
     private volatile String validToken;
 
     /** One request as the upstream saw it. Header names lower-cased; several values joined with ", ". */
@@ -121,6 +123,16 @@ public final class EgressUpstreams {
         return tokensIssued.get();
     }
 
+    /** /rotating-token accepts this refresh token, and from then on only the newest one it issued. */
+    public void rotateRefreshTokensFrom(String refreshToken) {
+        newestRefreshToken = refreshToken;
+    }
+
+    /** The refresh token /rotating-token accepts next. */
+    public String newestRefreshToken() {
+        return newestRefreshToken;
+    }
+
     /** Makes /protected refuse the token it accepted until now, as an upstream does when it revokes one. */
     public void revokeAccessToken() {
         validToken = null;
@@ -146,6 +158,22 @@ public final class EgressUpstreams {
                 validToken = token;
                 send(exchange, 200, "application/json", "{\"access_token\":\"" + token + "\",\"token_type\":\"Bearer\","
                         + "\"expires_in\":" + tokenLifetimeSeconds + "}");
+            } else if (path.equals("/rotating-token")) {
+                // Refresh-token rotation: only the newest refresh token is accepted, and each grant issues another.
+                String given = java.net.URLDecoder.decode(new String(body, StandardCharsets.UTF_8),
+                        StandardCharsets.UTF_8);
+                String expected = "refresh_token=" + newestRefreshToken + "&";
+                if (newestRefreshToken == null || !(given + "&").contains(expected)) {
+                    send(exchange, 400, "application/json", "{\"error\":\"invalid_grant\"}");
+                    return;
+                }
+                int n = tokensIssued.incrementAndGet();
+                String token = "access-" + n;
+                validToken = token;
+                newestRefreshToken = newestRefreshToken.replaceFirst("-r\\d+$", "") + "-r" + n;
+                send(exchange, 200, "application/json", "{\"access_token\":\"" + token + "\",\"token_type\":\"Bearer\","
+                        + "\"expires_in\":" + tokenLifetimeSeconds + ",\"refresh_token\":\"" + newestRefreshToken
+                        + "\"}");
             } else if (path.equals("/protected")) {
                 boolean ok = validToken != null && ("Bearer " + validToken).equals(headers.get("authorization"));
                 send(exchange, ok ? 200 : 401, "text/plain", ok ? "welcome" : "unauthorized");

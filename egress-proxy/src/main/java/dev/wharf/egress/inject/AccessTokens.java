@@ -18,7 +18,8 @@ import java.util.logging.Logger;
 
 /**
  * Access tokens obtained with OAuth2 refresh-token grants, cached per the policy's cache key (which changes when the
- * credential does). Concurrent requests for one key share a single exchange.
+ * credential does). Concurrent requests for one key share a single exchange. A new refresh token in the answer
+ * (rotation) is used for the next exchange and handed to {@link RefreshTokenRotations}.
  */
 public final class AccessTokens {
 
@@ -31,6 +32,7 @@ public final class AccessTokens {
     private static final int MAX_CACHED = 10_000;
 
     private final OneShotClient client;
+    private final RefreshTokenRotations rotations;
     private final Clock clock;
     private final Map<String, Entry> cache = new ConcurrentHashMap<>();
 
@@ -45,8 +47,9 @@ public final class AccessTokens {
         }
     }
 
-    public AccessTokens(OneShotClient client, Clock clock) {
+    public AccessTokens(OneShotClient client, RefreshTokenRotations rotations, Clock clock) {
         this.client = client;
+        this.rotations = rotations;
         this.clock = clock;
     }
 
@@ -92,7 +95,8 @@ public final class AccessTokens {
 
     private CompletableFuture<Token> exchange(OAuth2Grant grant) {
         StringBuilder form = new StringBuilder("grant_type=refresh_token");
-        field(form, "refresh_token", grant.refreshToken());
+        String refreshToken = rotations.current(grant);
+        field(form, "refresh_token", refreshToken);
         field(form, "client_id", grant.clientId());
         field(form, "client_secret", grant.clientSecret());
         if (!grant.scopes().isEmpty()) {
@@ -114,6 +118,11 @@ public final class AccessTokens {
                     JsonNode value = answer == null ? null : answer.get("access_token");
                     if (value == null || !value.isTextual() || value.asText().isEmpty()) {
                         throw new TokenException("token endpoint answered no access_token");
+                    }
+                    JsonNode rotated = answer.get("refresh_token");
+                    if (rotated != null && rotated.isTextual() && !rotated.asText().isEmpty()
+                            && !rotated.asText().equals(refreshToken)) {
+                        rotations.rotated(grant, refreshToken, rotated.asText());
                     }
                     JsonNode expiresIn = answer.get("expires_in");
                     Duration lifetime = expiresIn != null && expiresIn.canConvertToLong()

@@ -57,6 +57,8 @@ class TlsTest {
     static final AtomicInteger tokenCalls = new AtomicInteger();
     static final List<String> tokenForms = new ArrayList<>();
     static final Set<String> revoked = ConcurrentHashMap.newKeySet();
+    static final String[] rotatingRefreshToken = {"rt-r1"};
+    static final AtomicInteger rotatingGrants = new AtomicInteger();
 
     @BeforeAll
     static void start() throws Exception {
@@ -69,6 +71,21 @@ class TlsTest {
             return new Upstream.Reply(200, Map.of("Content-Type", "application/json"),
                     ("{\"access_token\": \"tok-" + n + "\", \"expires_in\": 3600, \"token_type\": \"Bearer\"}")
                             .getBytes(StandardCharsets.UTF_8));
+        });
+        // Rotates: each grant answers a new refresh token, and only the newest one is accepted.
+        f.secure.route("/rotating-token", r -> {
+            String form = URLDecoder.decode(r.body(), StandardCharsets.UTF_8);
+            synchronized (rotatingRefreshToken) {
+                if (!form.contains("refresh_token=" + rotatingRefreshToken[0] + "&")) {
+                    return new Upstream.Reply(400, Map.of("Content-Type", "application/json"),
+                            "{\"error\": \"invalid_grant\"}".getBytes(StandardCharsets.UTF_8));
+                }
+                int n = rotatingGrants.incrementAndGet();
+                rotatingRefreshToken[0] = "rt-r" + (n + 1);
+                return new Upstream.Reply(200, Map.of("Content-Type", "application/json"),
+                        ("{\"access_token\": \"rot-" + n + "\", \"expires_in\": 3600, \"refresh_token\": \""
+                                + rotatingRefreshToken[0] + "\"}").getBytes(StandardCharsets.UTF_8));
+            }
         });
         f.secure.route("/oauth", r -> revoked.contains(r.header("Authorization"))
                 ? Upstream.Reply.text(401, "expired")
@@ -257,6 +274,34 @@ class TlsTest {
         assertEquals("payload", second.body());
         assertEquals("Bearer tok-" + (before + 2), second.header("Authorization"));
         assertFalse(f.control.allPosts().contains("tok-"));
+    }
+
+    /**
+     * A token endpoint that rotates refresh tokens accepts only the newest: the proxy exchanges the one it was last
+     * given (the policy still names the first) and reports each new one to the control plane, never in its log.
+     */
+    @Test
+    void aRotatedRefreshTokenIsUsedNextAndReportedToTheControlPlane() throws Exception {
+        f.control.answer("""
+                {"environment_id": "env_tls", "network": "allowlist", "allowlist": [
+                  {"domain": "api.test", "oauth2": {"cache_key": "tenant-a/cred-rot/0a1b", "token_url":
+                   "https://auth.test/rotating-token", "client_id": "id", "client_secret": "sec",
+                   "refresh_token": "rt-r1", "header_name": "Authorization", "prefix": "Bearer"}}]}
+                """);
+
+        assertEquals("ok Bearer rot-1", f.get("https://api.test/oauth/r1").body());
+        revoked.add("Bearer rot-1");
+        assertEquals("ok Bearer rot-2", f.get("https://api.test/oauth/r2").body());
+
+        List<String> reported = new ArrayList<>();
+        for (int i = 0; i < 100 && f.control.rotations.size() < 2; i++) {
+            Thread.sleep(50);
+        }
+        f.control.rotations.forEach(r -> reported.add(r.get("cache_key").asText() + " "
+                + r.get("previous_refresh_token").asText() + " -> " + r.get("refresh_token").asText()));
+        assertEquals(List.of("tenant-a/cred-rot/0a1b rt-r1 -> rt-r2", "tenant-a/cred-rot/0a1b rt-r2 -> rt-r3"),
+                reported);
+        assertFalse(f.control.allPosts().contains("rt-r"), "refresh tokens never enter the request log");
     }
 
     @Test

@@ -28,12 +28,15 @@ public final class FakeControlPlane implements AutoCloseable {
     public volatile String lastSource;
     private final List<JsonNode> entries = new ArrayList<>();
     private final List<String> rawPosts = new ArrayList<>();
+    /** Every rotated refresh token the proxy reported, as sent. */
+    public final List<JsonNode> rotations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public FakeControlPlane() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/internal/egress/policy", this::policy);
         server.createContext("/internal/egress/log", this::log);
+        server.createContext("/internal/egress/oauth2/rotated", this::rotated);
         server.start();
     }
 
@@ -79,6 +82,17 @@ public final class FakeControlPlane implements AutoCloseable {
                 rawPosts.add(body);
                 JSON.readTree(body).get("entries").forEach(entries::add);
             }
+            exchange.sendResponseHeaders(204, -1);
+        }
+    }
+
+    private void rotated(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                exchange.sendResponseHeaders(401, -1);
+                return;
+            }
+            rotations.add(JSON.readTree(exchange.getRequestBody().readAllBytes()));
             exchange.sendResponseHeaders(204, -1);
         }
     }
