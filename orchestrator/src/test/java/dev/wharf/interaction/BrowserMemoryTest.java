@@ -16,6 +16,8 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,20 +55,28 @@ class BrowserMemoryTest {
                 .replyToolCall("execute_code", "{\"language\":\"bash\",\"code\":\"echo still here\"}")
                 .reply("The sandbox is too small for a browser.");
 
-        JsonPath done = given().contentType(ContentType.JSON).body(Map.of("agent", "default",
+        // In the background: a sandbox start, a browser start and a command can outlast one HTTP request's wait.
+        String id = given().contentType(ContentType.JSON).body(Map.of("agent", "default", "background", true,
                         "input", "Read http://shop-a.test/page/small",
                         "agent_config", Map.of("type", "dynamic", "model", "openai/agent-model"),
                         "environment", Map.of("type", "remote", "network",
                                 Map.of("allowlist", List.of(Map.of("domain", "shop-a.test"))))))
-                .post("/v1/interactions").then().statusCode(200).extract().jsonPath();
+                .post("/v1/interactions").then().statusCode(200).extract().path("id");
+        Instant finish = Instant.now().plus(Duration.ofMinutes(3));
+        JsonPath done;
+        do {
+            EgressSandboxes.pause(200);
+            done = given().get("/v1/interactions/" + id).then().statusCode(200).extract().jsonPath();
+        } while (List.of("queued", "in_progress").contains(done.getString("status")) && Instant.now().isBefore(finish));
 
-        assertEquals("completed", done.getString("status"), done::prettify);
+        JsonPath finished = done;
+        assertEquals("completed", done.getString("status"), finished::prettify);
         List<String> browsed = done.getList("steps.findAll { it.type == 'url_context_result' }.x_text");
-        assertEquals(1, browsed.size(), done::prettify);
+        assertEquals(1, browsed.size(), finished::prettify);
         assertTrue(browsed.get(0).contains("the browser ran out of memory"), browsed.get(0));
         assertTrue(browsed.get(0).contains("memory limit (128 MiB)"), browsed.get(0));
         List<String> outputs = done.getList("steps.findAll { it.type == 'code_execution_result' }.result");
-        assertTrue(outputs.toString().contains("still here"), done::prettify);
+        assertTrue(outputs.toString().contains("still here"), finished::prettify);
         given().delete("/v1/environments/" + done.getString("environment_id"));
     }
 }
