@@ -2,6 +2,7 @@ package dev.wharf.interaction;
 
 import dev.wharf.metering.SandboxMeter;
 import dev.wharf.platform.DatabaseBusy;
+import dev.wharf.webhook.WebhookDispatcher;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,9 +17,10 @@ import org.jboss.logging.Logger;
 /**
  * The only writer of interaction event logs. Each append commits, then wakes the streams following that
  * interaction in this process (others poll), so a subscriber never sees an event that could still roll back.
- * A terminal move also fires {@link InteractionEnded} after the commit, asynchronously, so observers (webhooks)
- * never delay or fail the transition. A terminal move also hands the sandboxes the run was using back to their
- * environments, writing the run's sandbox time to the usage ledger in the same transaction.
+ * A terminal move writes, in its own transaction, the run's sandbox time to the usage ledger (handing the sandboxes
+ * back to their environments) and the webhook deliveries the end raises (an outbox: a crash after the commit loses
+ * none, they are sent at once and retried by any plane's poller). After the commit it fires {@link InteractionEnded}
+ * asynchronously, for observers that only react (metering signals), never delaying or failing the transition.
  */
 @ApplicationScoped
 public class InteractionLog {
@@ -32,11 +34,13 @@ public class InteractionLog {
     private final Clock clock;
     private final Event<InteractionEnded> ended;
     private final SandboxMeter meter;
+    private final WebhookDispatcher webhooks;
 
     private final InteractionViews views;
 
     public InteractionLog(InteractionRepository repository, EventBus bus, Clock clock, Event<InteractionEnded> ended,
-                          SandboxMeter meter, InteractionViews views) {
+                          SandboxMeter meter, InteractionViews views, WebhookDispatcher webhooks) {
+        this.webhooks = webhooks;
         this.repository = repository;
         this.views = views;
         this.bus = bus;
@@ -78,6 +82,7 @@ public class InteractionLog {
      */
     public Uni<Boolean> transition(String id, InteractionStatus to, JsonArray errors) {
         AtomicReference<Interaction> finalRow = new AtomicReference<>();
+        AtomicReference<WebhookDispatcher.Claimed> deliveries = new AtomicReference<>(WebhookDispatcher.Claimed.NONE);
         return durably(repository.inTransaction(tx -> repository.transition(tx, id, to, clock.instant(), errors)
                         .chain(moved -> {
                             if (!moved) {
@@ -92,12 +97,19 @@ public class InteractionLog {
                             return status.chain(() -> meter.detach(tx, id))
                                     .chain(() -> errorEvent(tx, id, to, errors))
                                     .chain(() -> completedEvent(tx, id, finalRow))
+                                    // The webhooks it raises are written with it (an outbox), sent after the commit.
+                                    .chain(() -> finalRow.get() == null ? Uni.createFrom().voidItem()
+                                            : webhooks.enqueueInteractionEnd(tx, new WebhookDispatcher.InteractionEnd(
+                                                    finalRow.get().tenantId(), id, to.wire(),
+                                                    finalRow.get().request())).invoke(deliveries::set)
+                                            .replaceWithVoid())
                                     .replaceWith(true);
                         })))
                 .invoke(moved -> {
                     if (moved) {
                         wake(id);
                         if (to.terminal()) {
+                            webhooks.send(deliveries.get());
                             announceEnd(id, to, finalRow.get());
                         }
                     }

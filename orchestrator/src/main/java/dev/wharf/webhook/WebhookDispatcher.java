@@ -1,7 +1,6 @@
 package dev.wharf.webhook;
 
 import dev.wharf.api.ResourceIds;
-import dev.wharf.interaction.InteractionEnded;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Future;
@@ -12,9 +11,9 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.ObservesAsync;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,47 +54,67 @@ public class WebhookDispatcher {
         http.close();
     }
 
-    /** Observed asynchronously, after the interaction's terminal move committed. */
-    void onInteractionEnded(@ObservesAsync InteractionEnded ended) {
-        enqueue(ended).subscribe().with(ignored -> { },
-                e -> LOG.warnf("webhooks for interaction %s not enqueued: %s", ended.interactionId(), e.getMessage()));
+    /**
+     * How an interaction ended, for the webhooks that hear of it: its tenant's subscribers and the
+     * {@code webhook_config.uris} of its request.
+     *
+     * @param status  the terminal status's wire name
+     * @param request the create request as stored (its {@code webhook_config})
+     */
+    public record InteractionEnd(String tenantId, String interactionId, String status, JsonObject request) {
     }
 
-    /** Records one delivery per recipient of the event the interaction raised, then sends them. */
-    public Uni<Void> enqueue(InteractionEnded ended) {
-        var type = WebhookEventType.forInteraction(ended.status());
+    /** Deliveries written in a transaction and claimed by this control plane, to send once it committed. */
+    public record Claimed(List<WebhookDelivery> deliveries) {
+        public static final Claimed NONE = new Claimed(List.of());
+    }
+
+    /**
+     * Writes one delivery per recipient of the event {@code end} raises inside the caller's transaction: the
+     * transaction that ends the interaction (an outbox). They exist exactly when that commits, claimed by this plane
+     * for one claim lease: {@link #send(Claimed)} them after the commit; if this plane dies first, the claim lapses
+     * and any plane's poller sends them, with the same webhook-id.
+     */
+    public Uni<Claimed> enqueueInteractionEnd(SqlClient tx, InteractionEnd end) {
+        var type = WebhookEventType.forInteraction(end.status());
         if (type.isEmpty()) {
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(Claimed.NONE);
         }
-        JsonObject webhookConfig = ended.request() != null
-                && ended.request().getValue("webhook_config") instanceof JsonObject c ? c : new JsonObject();
+        JsonObject webhookConfig = end.request() != null
+                && end.request().getValue("webhook_config") instanceof JsonObject c ? c : new JsonObject();
         Instant now = clock.instant();
-        JsonObject data = new JsonObject().put("id", ended.interactionId()).put("status", ended.status().wire());
+        JsonObject data = new JsonObject().put("id", end.interactionId()).put("status", end.status());
         if (webhookConfig.getValue("user_metadata") instanceof JsonObject metadata) {
             data.put("user_metadata", metadata.copy());
         }
         JsonObject payload = new JsonObject().put("type", type.get().wire()).put("timestamp", now.toString())
                 .put("data", data);
-        return repository.tenantSubscribers(ended.tenantId(), type.get().wire()).chain(webhooks -> {
+        return repository.tenantSubscribers(tx, end.tenantId(), type.get().wire()).chain(webhooks -> {
             List<WebhookDelivery> deliveries = new ArrayList<>();
-            webhooks.forEach(webhook -> deliveries.add(firstAttempt(ended.tenantId(), webhook.id(), webhook.uri(), type.get(),
-                    ended.interactionId(), payload, now)));
+            webhooks.forEach(webhook -> deliveries.add(firstAttempt(end.tenantId(), webhook.id(), webhook.uri(),
+                    type.get(), end.interactionId(), payload, now)));
             if (webhookConfig.getValue("uris") instanceof io.vertx.core.json.JsonArray uris) {
                 for (Object uri : uris) {
                     try {
-                        deliveries.add(firstAttempt(ended.tenantId(), null, WebhookService.validUri(uri), type.get(),
-                                ended.interactionId(), payload, now));
+                        deliveries.add(firstAttempt(end.tenantId(), null, WebhookService.validUri(uri), type.get(),
+                                end.interactionId(), payload, now));
                     } catch (RuntimeException e) {
-                        LOG.warnf("interaction %s: skipping webhook_config uri %s: %s", ended.interactionId(), uri,
+                        LOG.warnf("interaction %s: skipping webhook_config uri %s: %s", end.interactionId(), uri,
                                 e.getMessage());
                     }
                 }
             }
             String token = ResourceIds.randomToken(26);
             List<WebhookDelivery> claimed = deliveries.stream().map(d -> withClaim(d, token)).toList();
-            return repository.insertClaimed(claimed, token, now.plus(claimLease()))
-                    .chain(() -> sendAll(claimed));
+            return repository.insertClaimed(tx, claimed, token, now.plus(claimLease()))
+                    .replaceWith(new Claimed(claimed));
         });
+    }
+
+    /** Sends deliveries claimed in a transaction that has committed; failures are retried by the poller. */
+    public void send(Claimed claimed) {
+        sendAll(claimed.deliveries()).subscribe().with(ignored -> { },
+                e -> LOG.warnf("webhook deliveries not sent yet (they are retried): %s", e.getMessage()));
     }
 
     /**
@@ -103,7 +122,7 @@ public class WebhookDispatcher {
      * exactly when the caller's change commits, and the poller sends them within {@code poll-interval}. Used for
      * events that are not an interaction's end, such as {@code budget.threshold_reached}. Returns how many.
      */
-    public Uni<Integer> enqueueForTenant(io.vertx.mutiny.sqlclient.SqlClient tx, String tenantId,
+    public Uni<Integer> enqueueForTenant(SqlClient tx, String tenantId,
                                          WebhookEventType type, JsonObject data) {
         Instant now = clock.instant();
         JsonObject payload = new JsonObject().put("type", type.wire()).put("timestamp", now.toString())

@@ -1,6 +1,5 @@
 package dev.wharf.webhook;
 
-import dev.wharf.interaction.InteractionStatus;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -31,13 +30,11 @@ public enum WebhookEventType {
         return Arrays.stream(values()).map(WebhookEventType::wire).toList();
     }
 
-    /** The event an interaction ending in {@code status} raises; other terminal statuses raise none. */
-    public static Optional<WebhookEventType> forInteraction(InteractionStatus status) {
-        return switch (status) {
-            case COMPLETED -> Optional.of(INTERACTION_COMPLETED);
-            case FAILED -> Optional.of(INTERACTION_FAILED);
-            case REQUIRES_ACTION -> Optional.of(INTERACTION_REQUIRES_ACTION);
-            default -> Optional.empty();
-        };
+    /**
+     * The event an interaction ending in {@code status} (its wire name) raises: {@code interaction.<status>} where
+     * such an event exists; other terminal statuses (cancelled, incomplete) raise none.
+     */
+    public static Optional<WebhookEventType> forInteraction(String status) {
+        return fromWire("interaction." + status).filter(type -> type.wire.startsWith("interaction."));
     }
 }

@@ -137,8 +137,12 @@ public class WebhookRepository {
 
     // ---- deliveries ------------------------------------------------------------------------------------------
 
-    /** Inserts attempts already claimed by {@code claimToken} until {@code claimedUntil}, so the poller leaves them. */
-    public Uni<Void> insertClaimed(List<WebhookDelivery> deliveries, String claimToken, Instant claimedUntil) {
+    /**
+     * Inserts attempts already claimed by {@code claimToken} until {@code claimedUntil}, inside the caller's
+     * transaction, so the poller leaves them to this plane until the claim lapses.
+     */
+    public Uni<Void> insertClaimed(SqlClient tx, List<WebhookDelivery> deliveries, String claimToken,
+                                   Instant claimedUntil) {
         if (deliveries.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
@@ -148,7 +152,7 @@ public class WebhookRepository {
                     d.interactionId(), d.payload(), d.status(), time(d.created()), time(d.nextAttemptAt()),
                     claimToken, time(claimedUntil), d.tenantId()}));
         }
-        return pool.preparedQuery("INSERT INTO webhook_delivery (id, attempt, webhook_id, uri, event_type,"
+        return tx.preparedQuery("INSERT INTO webhook_delivery (id, attempt, webhook_id, uri, event_type,"
                         + " interaction_id, payload, status, created_at, next_attempt_at, claim_token, claimed_until,"
                         + " tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
                 .executeBatch(batch).replaceWithVoid();

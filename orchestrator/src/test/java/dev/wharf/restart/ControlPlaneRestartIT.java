@@ -93,6 +93,9 @@ class ControlPlaneRestartIT {
                         "-Dwharf.models.openai.base-url=" + model.baseUrl(),
                         "-Dwharf.interactions.lease=6s",
                         "-Dwharf.interactions.watchdog-interval=1s",
+                        // A webhook attempt's claim lasts three timeouts: 6 s, so a crashed plane's lapses soon.
+                        "-Dwharf.webhooks.timeout=2s",
+                        "-Dwharf.webhooks.poll-interval=1s",
                         // One sandbox slot, so agent tasks queue behind each other (scenario 4).
                         "-Dwharf.capacity.max-sandboxes=1"));
         Duration took = controlPlane.start();
@@ -336,6 +339,64 @@ class ControlPlaneRestartIT {
                 "admitted before the slot was free: deadline " + secondDeadline + ", first ended " + firstEnded);
         assertEquals(3, model.requestCount(), "each turn ran once");
         assertNothingLeftInProgress();
+    }
+
+    /**
+     * The webhook of an interaction's end is written with the end itself and claimed by the plane that ended it;
+     * that plane dies while its receiver is still reading the first attempt. After the restart the claim lapses
+     * and the poller sends the same event again under the same webhook-id (at least once, never lost).
+     */
+    @Test
+    @Order(5)
+    void aWebhookWhoseSendWasCutOffByACrashIsDeliveredAfterTheRestartWithTheSameId() throws Exception {
+        List<String> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch firstArrived = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        receiver.createContext("/hook", exchange -> {
+            try (exchange) {
+                exchange.getRequestBody().readAllBytes();
+                ids.add(exchange.getRequestHeaders().getFirst("webhook-id"));
+                if (ids.size() == 1) {
+                    // The first attempt is held unanswered until its sender is gone.
+                    firstArrived.countDown();
+                    release.await(60, TimeUnit.SECONDS);
+                    return;
+                }
+                exchange.sendResponseHeaders(204, -1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        receiver.start();
+        try {
+            model.reply("done");
+            HttpResponse<String> created = send("POST", "/v1/interactions", new JsonObject()
+                    .put("model", "openai/m").put("input", "Tell me when you are done")
+                    .put("webhook_config", new JsonObject().put("uris", new JsonArray()
+                            .add("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"))));
+            assertEquals(200, created.statusCode(), created.body());
+            String id = new JsonObject(created.body()).getString("id");
+            assertEquals("completed", new JsonObject(created.body()).getString("status"), created.body());
+            assertTrue(firstArrived.await(30, TimeUnit.SECONDS), "the first attempt was sent at once");
+
+            restart();
+            release.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (ids.size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(2, ids.size(), "the cut-off attempt was sent again after the restart: " + ids);
+            assertNotNull(ids.get(0));
+            assertEquals(ids.get(0), ids.get(1), "a retry carries the same webhook-id");
+            assertEquals("completed", readable(id).getString("status"));
+        } finally {
+            release.countDown();
+            receiver.stop(0);
+            ((java.util.concurrent.ExecutorService) receiver.getExecutor()).shutdownNow();
+        }
     }
 
     private static String createAgentTask(String input) throws Exception {
