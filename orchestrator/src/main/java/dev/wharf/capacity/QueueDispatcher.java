@@ -61,11 +61,6 @@ public class QueueDispatcher {
         this.vertx = vertx;
     }
 
-    /** Hands a just-created agent interaction (its input recorded) to the queue, and works the queue. */
-    public Uni<Void> enqueue(String interactionId) {
-        return repository.enqueue(interactionId, clock.instant()).invoke(this::nudge).replaceWithVoid();
-    }
-
     /** Work left queued by a previous run of the control plane is admitted from the start. */
     void onStart(@Observes StartupEvent event) {
         // Called on the main thread, so this is an event-loop context of the dispatcher's own, not a request's.

@@ -34,16 +34,6 @@ public class QueueRepository {
         return pool.withTransaction(work::apply);
     }
 
-    /**
-     * Hands a just-created agent interaction, whose input is recorded, to the queue. From here it has no owner
-     * until it is admitted: no lease, and no deadline running (see {@link #claim}).
-     */
-    public Uni<Boolean> enqueue(String id, Instant now) {
-        return pool.preparedQuery("UPDATE interaction SET enqueued_at = $2, lease_until = NULL"
-                        + " WHERE id = $1 AND status = 'queued' AND enqueued_at IS NULL")
-                .execute(Tuple.of(id, utc(now))).map(rows -> rows.rowCount() == 1);
-    }
-
     /** Takes the capacity lock for the rest of the transaction. */
     public Uni<Void> lock(SqlClient tx) {
         return tx.query(CapacitySql.LOCK).execute().replaceWithVoid();

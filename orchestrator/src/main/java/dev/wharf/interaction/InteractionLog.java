@@ -7,6 +7,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.core.eventbus.EventBus;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import java.time.Clock;
@@ -56,6 +57,28 @@ public class InteractionLog {
                 .chain(() -> repository.append(tx, id, InteractionEvent.STEP_STOP,
                         new JsonObject().put("index", index).put("step", step)))))
                 .invoke(() -> wake(id)).replaceWithVoid();
+    }
+
+    /**
+     * Appends the input steps of a new interaction, each whole, inside the caller's transaction (the create's);
+     * {@link #wakeFollowers} once it committed.
+     */
+    public Uni<Void> inputSteps(SqlClient tx, String id, List<JsonObject> steps) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (int i = 0; i < steps.size(); i++) {
+            int index = i;
+            chain = chain.chain(() -> repository.append(tx, id, InteractionEvent.STEP_START,
+                            new JsonObject().put("index", index).put("step", steps.get(index))))
+                    .chain(() -> repository.append(tx, id, InteractionEvent.STEP_STOP,
+                            new JsonObject().put("index", index).put("step", steps.get(index))))
+                    .replaceWithVoid();
+        }
+        return chain;
+    }
+
+    /** Tells this process's streams of {@code id} that something committed. */
+    public void wakeFollowers(String id) {
+        wake(id);
     }
 
     public Uni<Void> startStep(String id, int index, JsonObject step) {

@@ -41,15 +41,20 @@ public class InteractionRepository {
         return pool.withTransaction(work::apply);
     }
 
-    public Uni<Void> insert(SqlClient client, Interaction i, Instant leaseUntil) {
+    /**
+     * A new interaction: owned by this plane until {@code leaseUntil} (a model call it runs at once), or, with
+     * {@code enqueuedAt}, waiting in the capacity queue from then (an agent; no lease until it is admitted).
+     */
+    public Uni<Void> insert(SqlClient client, Interaction i, Instant leaseUntil, Instant enqueuedAt) {
         return client.preparedQuery("INSERT INTO interaction (id, status, created_at, updated_at, model, agent,"
                         + " previous_interaction_id, environment_id, request, background, store, idempotency_key,"
-                        + " deadline_at, run_token, max_total_tokens, max_steps, lease_until, tenant_id)"
-                        + " VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
+                        + " deadline_at, run_token, max_total_tokens, max_steps, lease_until, tenant_id, enqueued_at)"
+                        + " VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
+                        + " $18)")
                 .execute(Tuple.from(new Object[] {i.id(), i.status().wire(), time(i.createdAt()), i.model(), i.agent(),
                         i.previousInteractionId(), i.environmentId(), i.request(), i.background(), i.store(),
                         i.idempotencyKey(), time(i.deadlineAt()), i.runToken(), i.maxTotalTokens(), i.maxSteps(),
-                        time(leaseUntil), i.tenantId()}))
+                        time(leaseUntil), i.tenantId(), time(enqueuedAt)}))
                 .replaceWithVoid();
     }
 

@@ -119,18 +119,28 @@ public class InteractionService {
                 idempotencyKey, now.plus(timeout), request.agent() == null ? null : ResourceIds.randomToken(RUN_TOKEN_CHARS),
                 maxTotalTokens, maxSteps,
                 dev.wharf.model.Usage.NONE, new JsonArray(), new JsonArray(), 0, null);
-        return repository.inTransaction(tx -> repository.insert(tx, row, now.plus(config.lease()))
+        // One transaction: the interaction, its input steps and, for an agent, its place in the capacity queue
+        // (it waits there until the dispatcher admits and starts it). Any failure before the commit answers an
+        // error and leaves nothing; once it committed the answer is the interaction.
+        boolean queued = row.isAgent();
+        return repository.inTransaction(tx -> repository.insert(tx, row, queued ? null : now.plus(config.lease()),
+                                queued ? now : null)
                         .chain(() -> repository.append(tx, id, InteractionEvent.CREATED,
-                                new JsonObject().put("interaction", views.render(row, List.of())))))
+                                new JsonObject().put("interaction", views.render(row, List.of()))))
+                        .chain(() -> log.inputSteps(tx, id, request.inputSteps())))
                 .onFailure(PgException.class).recoverWithUni(e -> isDuplicateKey(e) && idempotencyKey != null
                         ? repository.findByIdempotencyKey(tenant.id(), idempotencyKey).map(Optional::orElseThrow)
                                 .chain(existing -> Uni.createFrom().failure(new Replay(existing)))
                         : Uni.createFrom().failure(e))
-                .chain(() -> recordInput(id, request))
-                // An agent needs a sandbox: it waits in the queue until the dispatcher admits and starts it.
-                // A model call needs none and starts at once.
-                .call(() -> row.isAgent() ? queue.enqueue(id)
-                        : Uni.createFrom().voidItem().invoke(() -> start(row, request, permit)))
+                .invoke(() -> log.wakeFollowers(id))
+                // A model call needs no sandbox and starts at once.
+                .invoke(() -> {
+                    if (queued) {
+                        queue.nudge();
+                    } else {
+                        start(row, request, permit);
+                    }
+                })
                 .chain(() -> repository.find(id).map(Optional::orElseThrow))
                 .onFailure(Replay.class).recoverWithItem(e -> {
                     if (permit != null) {
@@ -152,16 +162,6 @@ public class InteractionService {
 
     private static boolean isDuplicateKey(Throwable e) {
         return e instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
-    }
-
-    private Uni<Void> recordInput(String id, CreateInteraction request) {
-        Uni<Void> chain = Uni.createFrom().voidItem();
-        List<JsonObject> steps = request.inputSteps();
-        for (int i = 0; i < steps.size(); i++) {
-            int index = i;
-            chain = chain.chain(() -> log.step(id, index, steps.get(index)));
-        }
-        return chain;
     }
 
     /** Starts an agent interaction the capacity dispatcher admitted, the way a fresh create starts a model call. */
