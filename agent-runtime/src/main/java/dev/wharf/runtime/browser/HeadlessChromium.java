@@ -168,15 +168,22 @@ public final class HeadlessChromium {
         }
         List<String> argv = arguments(binary, network, scratch.home, scratch.certificates, task);
         // A renderer killed for memory leaves Chromium waiting for the page until the deadline: end it then.
+        OptionalLong limitHitsBefore = MemoryLimit.limitHits();
         ExecResult result = commands.run(new ExecRequest(argv, timeout, null,
                 Map.of("HOME", scratch.home.toString()), MAX_DOM_BYTES), CommandRunner.OnOomKill.END);
         if (result.oomKilled()) {
-            throw new IOException(outOfMemory(MemoryLimit.ofOwnCgroup()));
+            throw new IOException(outOfMemory(MemoryLimit.ofOwnCgroup(), null));
         }
         if (result.timedOut()) {
             // Killed at the deadline, Chromium leaves a truncated log; what it holds still tells where the load stood.
+            NetworkLog.Navigation navigation = NetworkLog.read(scratch.home.resolve(NETWORK_LOG));
+            if (navigation.mainDocument().isEmpty() && increased(limitHitsBefore, MemoryLimit.limitHits())) {
+                // Not even started, at the memory limit: the kernel pages Chromium's own files out and in again
+                // before it kills anything, and the start crawls until the deadline. Memory, not the page.
+                throw new IOException(outOfMemory(MemoryLimit.ofOwnCgroup(), timeout));
+            }
             throw new IOException("the page did not finish loading within " + timeout.toSeconds() + " s: "
-                    + NetworkLog.read(scratch.home.resolve(NETWORK_LOG)).progress());
+                    + navigation.progress());
         }
         String loadFailure = loadFailure(result.stderr().text());
         if (loadFailure != null) {
@@ -235,13 +242,23 @@ public final class HeadlessChromium {
         return "the page could not be loaded: " + failure;
     }
 
-    /** What a browser killed for memory tells the model: not the page's fault, and not worth a retry as it is. */
-    static String outOfMemory(OptionalLong limitBytes) {
+    /**
+     * What a browser short of memory tells the model: not the page's fault, and not worth a retry as it is. With a
+     * {@code timeout}, it was not killed but ran at the limit until the deadline.
+     */
+    static String outOfMemory(OptionalLong limitBytes, Duration timeout) {
         String limit = limitBytes.isPresent() ? " (" + (limitBytes.getAsLong() >> 20) + " MiB)" : "";
-        return "the browser ran out of memory: the kernel killed it, or one of its processes, at the sandbox's memory "
-                + "limit" + limit + ", so the page was not loaded. Headless Chromium needs about " + BROWSER_MIB
-                + " MiB beside whatever else runs in the sandbox; end memory-hungry processes, or use an environment "
-                + "with more memory.";
+        String what = timeout == null
+                ? "the kernel killed it, or one of its processes, at the sandbox's memory limit" + limit
+                : "it ran at the sandbox's memory limit" + limit + " and could not load the page within "
+                        + timeout.toSeconds() + " s";
+        return "the browser ran out of memory: " + what + ", so the page was not loaded. Headless Chromium needs"
+                + " about " + BROWSER_MIB + " MiB beside whatever else runs in the sandbox; end memory-hungry"
+                + " processes, or use an environment with more memory.";
+    }
+
+    private static boolean increased(OptionalLong before, OptionalLong after) {
+        return before.isPresent() && after.isPresent() && after.getAsLong() > before.getAsLong();
     }
 
     /** The sentence a refusal by the egress proxy becomes; the model must not take it for a passing failure. */

@@ -146,4 +146,15 @@ class HeadlessChromiumTest {
     private static HeadlessChromium chromium(BrowserNetwork network) {
         return new HeadlessChromium(BINARY, null, network);
     }
+
+    @Test
+    void runningOutOfMemoryNamesTheLimitWhetherKilledOrStarved() {
+        assertEquals("the browser ran out of memory: the kernel killed it, or one of its processes, at the sandbox's"
+                + " memory limit (128 MiB), so the page was not loaded. Headless Chromium needs about 200 MiB beside"
+                + " whatever else runs in the sandbox; end memory-hungry processes, or use an environment with more"
+                + " memory.", HeadlessChromium.outOfMemory(java.util.OptionalLong.of(128L << 20), null));
+        assertTrue(HeadlessChromium.outOfMemory(java.util.OptionalLong.empty(), java.time.Duration.ofSeconds(30))
+                .startsWith("the browser ran out of memory: it ran at the sandbox's memory limit and could not load"
+                        + " the page within 30 s"));
+    }
 }

@@ -29,4 +29,13 @@ class MemoryLimitTest {
         assertEquals(OptionalLong.empty(), MemoryLimit.read(List.of(v1)));
         assertEquals(OptionalLong.empty(), MemoryLimit.read(List.of(dir.resolve("absent"))));
     }
+
+    @Test
+    void limitHitsComeFromTheMaxEventOrTheFailureCount() throws IOException {
+        Path v2 = Files.writeString(dir.resolve("memory.events"), "low 0\nhigh 0\nmax 17\noom 1\noom_kill 1\n");
+        Path v1 = Files.writeString(dir.resolve("memory.failcnt"), "42\n");
+        assertEquals(OptionalLong.of(17), MemoryLimit.limitHits(List.of(v2, v1)));
+        assertEquals(OptionalLong.of(42), MemoryLimit.limitHits(List.of(dir.resolve("absent"), v1)));
+        assertEquals(OptionalLong.empty(), MemoryLimit.limitHits(List.of(dir.resolve("absent"))));
+    }
 }
