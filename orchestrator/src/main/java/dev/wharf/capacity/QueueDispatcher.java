@@ -1,8 +1,6 @@
 package dev.wharf.capacity;
 
-import dev.wharf.interaction.InteractionConfig;
-import dev.wharf.interaction.InteractionEnded;
-import dev.wharf.interaction.InteractionService;
+import dev.wharf.lifecycle.InteractionEnded;
 import dev.wharf.platform.SafeContext;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -40,9 +38,8 @@ public class QueueDispatcher {
     private static final Logger LOG = Logger.getLogger(QueueDispatcher.class);
 
     private final QueueRepository repository;
-    private final InteractionService interactions;
+    private final AdmittedWork interactions;
     private final CapacityConfig config;
-    private final InteractionConfig interactionConfig;
     private final CapacityMetrics metrics;
     private final Clock clock;
     private final Vertx vertx;
@@ -50,12 +47,11 @@ public class QueueDispatcher {
     private final AtomicBoolean again = new AtomicBoolean();
     private volatile Context context;
 
-    public QueueDispatcher(QueueRepository repository, InteractionService interactions, CapacityConfig config,
-                           InteractionConfig interactionConfig, CapacityMetrics metrics, Clock clock, Vertx vertx) {
+    public QueueDispatcher(QueueRepository repository, AdmittedWork interactions, CapacityConfig config,
+                           CapacityMetrics metrics, Clock clock, Vertx vertx) {
         this.repository = repository;
         this.interactions = interactions;
         this.config = config;
-        this.interactionConfig = interactionConfig;
         this.metrics = metrics;
         this.clock = clock;
         this.vertx = vertx;
@@ -131,13 +127,13 @@ public class QueueDispatcher {
             return Uni.createFrom().item(List.of());
         }
         List<String> ids = decision.admitted().stream().map(AdmissionPolicy.Candidate::id).toList();
-        return repository.claim(tx, ids, now, now.plus(interactionConfig.lease()));
+        return repository.claim(tx, ids, now, now.plus(interactions.ownerLease()));
     }
 
     private void start(QueueRepository.Admitted admitted) {
         metrics.waited(admitted.tier(), Duration.between(admitted.enqueuedAt(), admitted.admittedAt()));
         LOG.debugf("admitted %s (%s)", admitted.id(), admitted.tier().wire());
-        interactions.startAdmitted(admitted.id()).subscribe().with(ok -> { },
+        interactions.start(admitted.id()).subscribe().with(ok -> { },
                 failure -> LOG.errorf(failure, "admitted interaction %s could not be started", admitted.id()));
     }
 

@@ -8,6 +8,7 @@ import dev.wharf.environment.CreateEnvironmentRequest;
 import dev.wharf.environment.EnvironmentLifetimes;
 import dev.wharf.environment.EnvironmentService;
 import dev.wharf.environment.RunningSandbox;
+import dev.wharf.lifecycle.InteractionStatus;
 import dev.wharf.metering.SandboxMeter;
 import dev.wharf.model.ModelRouter;
 import dev.wharf.platform.SafeContext;

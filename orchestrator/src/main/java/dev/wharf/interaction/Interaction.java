@@ -1,5 +1,6 @@
 package dev.wharf.interaction;
 
+import dev.wharf.lifecycle.InteractionStatus;
 import dev.wharf.model.Usage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,5 +1,7 @@
 package dev.wharf.interaction;
 
+import dev.wharf.lifecycle.InteractionEnded;
+import dev.wharf.lifecycle.InteractionStatus;
 import dev.wharf.metering.SandboxMeter;
 import dev.wharf.platform.DatabaseBusy;
 import dev.wharf.webhook.WebhookDispatcher;

@@ -6,7 +6,9 @@ import dev.wharf.api.ApiException;
 import dev.wharf.api.InFlight;
 import dev.wharf.api.PageToken;
 import dev.wharf.api.ResourceIds;
+import dev.wharf.capacity.AdmittedWork;
 import dev.wharf.capacity.QueueDispatcher;
+import dev.wharf.lifecycle.InteractionStatus;
 import dev.wharf.platform.SafeContext;
 import dev.wharf.tenant.Tenant;
 import io.smallrye.mutiny.Multi;
@@ -28,7 +30,7 @@ import org.jboss.logging.Logger;
  * and a foreground caller merely waits for the log to close.
  */
 @ApplicationScoped
-public class InteractionService {
+public class InteractionService implements AdmittedWork {
     /** The most model turns an agent run may take: the agent runtime's own ceiling, so create refuses what a launch would. */
     static final long MAX_STEPS = 1000;
     private static final Logger LOG = Logger.getLogger(InteractionService.class);
@@ -164,8 +166,14 @@ public class InteractionService {
         return e instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
     }
 
+    @Override
+    public java.time.Duration ownerLease() {
+        return config.lease();
+    }
+
     /** Starts an agent interaction the capacity dispatcher admitted, the way a fresh create starts a model call. */
-    public Uni<Void> startAdmitted(String id) {
+    @Override
+    public Uni<Void> start(String id) {
         return repository.find(id).invoke(found -> found.filter(row -> !row.status().terminal())
                 .ifPresent(row -> start(row, CreateInteraction.parse(row.request()), null))).replaceWithVoid();
     }

@@ -5,6 +5,7 @@ import dev.wharf.api.ApiStatus;
 import dev.wharf.environment.Environment;
 import dev.wharf.environment.EnvironmentService;
 import dev.wharf.environment.EnvironmentStatus;
+import dev.wharf.lifecycle.InteractionStatus;
 import dev.wharf.platform.SafeContext;
 import dev.wharf.sandbox.SandboxDaemonClient;
 import dev.wharf.sandbox.SandboxUnreachableException;

@@ -2,6 +2,7 @@ package dev.wharf.interaction;
 
 import dev.wharf.api.AdmissionConfig;
 import dev.wharf.api.InFlight;
+import dev.wharf.lifecycle.InteractionStatus;
 import dev.wharf.metering.TokenMeter;
 import dev.wharf.model.ModelEvent;
 import dev.wharf.model.ModelRequest;

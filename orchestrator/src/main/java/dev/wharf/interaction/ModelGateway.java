@@ -6,6 +6,7 @@ import dev.wharf.agent.ToolDeclarations;
 import dev.wharf.api.ApiException;
 import dev.wharf.api.ApiStatus;
 import dev.wharf.api.ErrorBody;
+import dev.wharf.lifecycle.InteractionStatus;
 import dev.wharf.metering.TokenMeter;
 import dev.wharf.model.ModelProviderException;
 import dev.wharf.model.ModelRequest;

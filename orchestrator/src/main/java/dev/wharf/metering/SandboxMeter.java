@@ -1,6 +1,6 @@
 package dev.wharf.metering;
 
-import dev.wharf.interaction.InteractionEnded;
+import dev.wharf.lifecycle.InteractionEnded;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;

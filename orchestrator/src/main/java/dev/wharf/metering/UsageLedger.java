@@ -1,6 +1,6 @@
 package dev.wharf.metering;
 
-import dev.wharf.interaction.InteractionStatus;
+import dev.wharf.lifecycle.InteractionStatus;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;

@@ -1,7 +1,7 @@
 package dev.wharf.tenancy;
 
-import dev.wharf.interaction.InteractionEnded;
-import dev.wharf.interaction.InteractionStatus;
+import dev.wharf.lifecycle.InteractionEnded;
+import dev.wharf.lifecycle.InteractionStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.ObservesAsync;
 import java.util.Map;

@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
+import dev.wharf.lifecycle.InteractionStatus;
 import dev.wharf.support.GatedAgents;
-import dev.wharf.interaction.InteractionStatus;
 import dev.wharf.support.Api;
 import dev.wharf.support.ScriptedModel;
 import dev.wharf.support.Tenants;

@@ -1,4 +1,4 @@
-package dev.wharf.interaction;
+package dev.wharf.lifecycle;
 
 import io.vertx.core.json.JsonObject;
 

@@ -1,4 +1,4 @@
-package dev.wharf.interaction;
+package dev.wharf.lifecycle;
 
 import java.util.EnumSet;
 import java.util.Map;
