@@ -36,6 +36,14 @@ public interface InteractionConfig {
     @WithDefault("30s")
     Duration lease();
 
+    /**
+     * How often a stream follower reads its interaction's log without being woken: appends on any control plane
+     * wake followers everywhere through PostgreSQL notifications, so this only covers notifications missed while
+     * the listening connection reconnects.
+     */
+    @WithDefault("5s")
+    Duration streamPoll();
+
     /** How often deadlines, orphaned calls and dead sandbox runs are checked. */
     @WithDefault("2s")
     String watchdogInterval();

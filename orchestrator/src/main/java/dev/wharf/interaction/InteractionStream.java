@@ -13,22 +13,25 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Follows an interaction's event log: replays what is stored after a given event id, then continues live until
- * the log is closed by {@code interaction.completed} (or {@code error} on a failed one). Appends in this process
- * wake the follower at once; a short poll covers appends made by other control-plane instances.
+ * the log is closed by {@code interaction.completed} (or {@code error} on a failed one). Appends in this process, and
+ * on every other control plane (through {@link InteractionNotifications}), wake the follower at once; a slow poll
+ * ({@code wharf.interactions.stream-poll}) covers a notification missed while the listening connection reconnected.
  */
 @ApplicationScoped
 public class InteractionStream {
     private static final int BATCH = 500;
-    private static final Duration POLL = Duration.ofMillis(500);
 
     private final InteractionLog log;
     private final InteractionRepository repository;
     private final Vertx vertx;
+    private final Duration poll;
 
-    public InteractionStream(InteractionLog log, InteractionRepository repository, Vertx vertx) {
+    public InteractionStream(InteractionLog log, InteractionRepository repository, Vertx vertx,
+                             InteractionConfig config) {
         this.log = log;
         this.repository = repository;
         this.vertx = vertx;
+        this.poll = config.streamPoll();
     }
 
     public Multi<InteractionEvent> follow(String id, long afterSeq) {
@@ -52,7 +55,7 @@ public class InteractionStream {
 
         void start() {
             consumer = vertx.eventBus().consumer(InteractionLog.ADDRESS_PREFIX + id, message -> pump());
-            timer = vertx.setPeriodic(POLL.toMillis(), tick -> pump());
+            timer = vertx.setPeriodic(poll.toMillis(), tick -> pump());
             emitter.onTermination(this::stop);
             pump();
         }

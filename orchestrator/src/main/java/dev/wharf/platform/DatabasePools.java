@@ -64,11 +64,14 @@ public class DatabasePools implements PgPoolCreator {
                 .setMaxWaitQueueSize(config.maxWaitQueue())
                 .setConnectionTimeout((int) config.acquireTimeout().toMillis())
                 .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
-        PgConnectOptions connect = PgConnectOptions.fromUri(url).setUser(user).setPassword(password)
-                .setCachePreparedStatements(true);
-        PgPool pool = (PgPool) PgDriver.INSTANCE.createPool(vertx, List.of(connect), options);
+        PgPool pool = (PgPool) PgDriver.INSTANCE.createPool(vertx, List.of(connectOptions()), options);
         control.set(pool);
         return io.vertx.mutiny.sqlclient.Pool.newInstance(pool);
+    }
+
+    /** How to open a connection of one's own to the database (the control pool's, and LISTEN's). */
+    public PgConnectOptions connectOptions() {
+        return PgConnectOptions.fromUri(url).setUser(user).setPassword(password).setCachePreparedStatements(true);
     }
 
     @PreDestroy
