@@ -24,7 +24,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * A sandbox too small for a browser: 128 MiB holds the daemon but not headless Chromium, whose processes the kernel
+ * A sandbox too small for a browser: 96 MiB holds the daemon but not headless Chromium, whose processes the kernel
  * kills at the limit. The agent's browse call says so (the memory limit, what a browser needs) instead of waiting
  * out its deadline for a renderer that is gone, and the sandbox lives on.
  */
@@ -37,7 +37,7 @@ class BrowserMemoryTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> config = new HashMap<>(super.getConfigOverrides());
-            config.put("wharf.sandbox.memory", "128m");
+            config.put("wharf.sandbox.memory", "96m");
             return config;
         }
     }
@@ -74,7 +74,7 @@ class BrowserMemoryTest {
         List<String> browsed = done.getList("steps.findAll { it.type == 'url_context_result' }.x_text");
         assertEquals(1, browsed.size(), finished::prettify);
         assertTrue(browsed.get(0).contains("the browser ran out of memory"), browsed.get(0));
-        assertTrue(browsed.get(0).contains("memory limit (128 MiB)"), browsed.get(0));
+        assertTrue(browsed.get(0).contains("memory limit (96 MiB)"), browsed.get(0));
         List<String> outputs = done.getList("steps.findAll { it.type == 'code_execution_result' }.result");
         assertTrue(outputs.toString().contains("still here"), finished::prettify);
         given().delete("/v1/environments/" + done.getString("environment_id"));

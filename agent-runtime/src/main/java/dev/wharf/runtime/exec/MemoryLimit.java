@@ -23,42 +23,43 @@ public final class MemoryLimit {
     }
 
     /**
-     * How often the sandbox's memory use has reached its limit, which makes the kernel reclaim (and, for a program
-     * whose own files are paged out again and again, slows it to a crawl) before it kills anything: cgroup v2's
-     * {@code max} event count, then v1's {@code memory.failcnt}.
+     * Whether, and how often, the sandbox's memory use has reached its limit, which makes the kernel reclaim (and,
+     * for a program whose own files are paged out again and again, slows it to a crawl) before it kills anything.
+     * cgroup v2 counts it ({@code max} in memory.events); v1 keeps only a high-water mark, so there it reads 1 once
+     * the peak usage came within {@link #AT_LIMIT_MARGIN} of the limit, else 0 (its failcnt stays 0 on kernels
+     * that reclaim instead of failing the charge).
      */
-    static final List<Path> LIMIT_HIT_FILES = List.of(
-            Path.of("/sys/fs/cgroup/memory.events"),
-            Path.of("/sys/fs/cgroup/memory/memory.failcnt"));
+    static final Path V2_EVENTS = Path.of("/sys/fs/cgroup/memory.events");
+    static final Path V1_PEAK = Path.of("/sys/fs/cgroup/memory/memory.max_usage_in_bytes");
+    static final Path V1_LIMIT = Path.of("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+    static final long AT_LIMIT_MARGIN = 2L << 20;
 
-    /** The number of times the limit was reached so far; empty where neither file can be read. */
+    /** The limit-reached count so far; empty where neither cgroup version's files can be read. */
     public static OptionalLong limitHits() {
-        return limitHits(LIMIT_HIT_FILES);
+        return limitHits(V2_EVENTS, V1_PEAK, V1_LIMIT);
     }
 
-    static OptionalLong limitHits(List<Path> candidates) {
-        for (Path candidate : candidates) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(candidate);
-            } catch (IOException e) {
-                continue;
-            }
-            for (String line : lines) {
+    static OptionalLong limitHits(Path v2Events, Path v1Peak, Path v1Limit) {
+        try {
+            for (String line : Files.readAllLines(v2Events)) {
                 String[] fields = line.trim().split("\\s+");
-                try {
-                    if (fields.length == 1 && !fields[0].isEmpty()) {
-                        return OptionalLong.of(Long.parseLong(fields[0]));
-                    }
-                    if (fields.length == 2 && fields[0].equals("max")) {
-                        return OptionalLong.of(Long.parseLong(fields[1]));
-                    }
-                } catch (NumberFormatException e) {
-                    return OptionalLong.empty();
+                if (fields.length == 2 && fields[0].equals("max")) {
+                    return OptionalLong.of(Long.parseLong(fields[1]));
                 }
             }
+        } catch (IOException | NumberFormatException e) {
+            // Not cgroup v2; try v1.
         }
-        return OptionalLong.empty();
+        try {
+            long peak = Long.parseLong(Files.readString(v1Peak).strip());
+            OptionalLong limit = read(List.of(v1Limit));
+            if (limit.isEmpty()) {
+                return OptionalLong.of(0);
+            }
+            return OptionalLong.of(peak >= limit.getAsLong() - AT_LIMIT_MARGIN ? 1 : 0);
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
     }
 
     /** The limit in bytes; empty when there is none or it cannot be read (outside a container). */

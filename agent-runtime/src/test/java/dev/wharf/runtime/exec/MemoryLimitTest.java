@@ -31,11 +31,15 @@ class MemoryLimitTest {
     }
 
     @Test
-    void limitHitsComeFromTheMaxEventOrTheFailureCount() throws IOException {
+    void limitHitsComeFromTheMaxEventOrThePeakAgainstTheLimit() throws IOException {
         Path v2 = Files.writeString(dir.resolve("memory.events"), "low 0\nhigh 0\nmax 17\noom 1\noom_kill 1\n");
-        Path v1 = Files.writeString(dir.resolve("memory.failcnt"), "42\n");
-        assertEquals(OptionalLong.of(17), MemoryLimit.limitHits(List.of(v2, v1)));
-        assertEquals(OptionalLong.of(42), MemoryLimit.limitHits(List.of(dir.resolve("absent"), v1)));
-        assertEquals(OptionalLong.empty(), MemoryLimit.limitHits(List.of(dir.resolve("absent"))));
+        Path limit = Files.writeString(dir.resolve("memory.limit_in_bytes"), "134217728\n");
+        Path below = Files.writeString(dir.resolve("below"), Long.toString(100L << 20));
+        Path at = Files.writeString(dir.resolve("at"), "134217728\n");
+        Path absent = dir.resolve("absent");
+        assertEquals(OptionalLong.of(17), MemoryLimit.limitHits(v2, at, limit));
+        assertEquals(OptionalLong.of(0), MemoryLimit.limitHits(absent, below, limit));
+        assertEquals(OptionalLong.of(1), MemoryLimit.limitHits(absent, at, limit));
+        assertEquals(OptionalLong.empty(), MemoryLimit.limitHits(absent, absent, limit));
     }
 }
