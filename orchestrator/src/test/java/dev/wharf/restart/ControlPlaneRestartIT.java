@@ -399,6 +399,55 @@ class ControlPlaneRestartIT {
         }
     }
 
+    /**
+     * PostgreSQL restarts while an agent's code runs: every connection of the plane drops at once. The plane
+     * reconnects by itself, the run goes on to completion, and new work is taken as before.
+     */
+    @Test
+    @Order(6)
+    void aDatabaseRestartMidRunLeavesTheRunCompleteAndThePlaneWorking() throws Exception {
+        model.replyToolCall("execute_code", new JsonObject().put("language", "bash")
+                        .put("code", "sleep 8; echo done > db-restart.txt").encode())
+                .reply("finished despite the database")
+                .reply("still here");
+        String id = createAgentTask("Wait a little, then write db-restart.txt");
+        JsonObject running = await(id, Duration.ofSeconds(90), "its code runs",
+                now -> hasStep(now, "code_execution_call"));
+        environments.add(running.getString("environment_id"));
+
+        restartDatabase();
+        JsonObject done = await(id, Duration.ofSeconds(120), "it ends", now -> TERMINAL.contains(now.getString("status")));
+        assertEquals("completed", done.getString("status"), done.encodePrettily() + "\ncontrol plane output:\n"
+                + controlPlane.tail());
+        JsonArray steps = done.getJsonArray("steps");
+        assertEquals("finished despite the database", steps.getJsonObject(steps.size() - 1).getJsonArray("content")
+                .getJsonObject(0).getString("text"));
+
+        HttpResponse<String> next = send("POST", "/v1/interactions", new JsonObject().put("model", "openai/m")
+                .put("input", "Are you there?"));
+        assertEquals(200, next.statusCode(), next.body());
+        assertEquals("completed", new JsonObject(next.body()).getString("status"), next.body());
+        assertEquals(200, HTTP.send(HttpRequest.newBuilder(URI.create(controlPlane.baseUrl() + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertNothingLeftInProgress();
+    }
+
+    /** Restarts the local PostgreSQL cluster the plane uses (the one on port 5432), as its service would be. */
+    private static void restartDatabase() throws Exception {
+        Process list = new ProcessBuilder("pg_lsclusters", "-h").redirectErrorStream(true).start();
+        String clusters = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(list.waitFor(30, TimeUnit.SECONDS) && list.exitValue() == 0, clusters);
+        String[] cluster = clusters.lines().map(line -> line.trim().split("\\s+"))
+                .filter(fields -> fields.length >= 3 && fields[2].equals("5432")).findFirst()
+                .orElseThrow(() -> new AssertionError("no local cluster on port 5432: " + clusters));
+        long started = System.nanoTime();
+        Process restart = new ProcessBuilder("pg_ctlcluster", cluster[0], cluster[1], "restart", "-m", "fast")
+                .redirectErrorStream(true).start();
+        String said = new String(restart.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(restart.waitFor(60, TimeUnit.SECONDS) && restart.exitValue() == 0, "pg_ctlcluster: " + said);
+        log("PostgreSQL %s/%s restarted in %d ms", cluster[0], cluster[1], millisSince(started));
+    }
+
     private static String createAgentTask(String input) throws Exception {
         HttpResponse<String> created = send("POST", "/v1/interactions", new JsonObject()
                 .put("agent", "default")
