@@ -416,7 +416,8 @@ class ControlPlaneRestartIT {
         environments.add(running.getString("environment_id"));
 
         restartDatabase();
-        JsonObject done = await(id, Duration.ofSeconds(120), "it ends", now -> TERMINAL.contains(now.getString("status")));
+        JsonObject done = await(id, Duration.ofSeconds(120), "it ends",
+                now -> TERMINAL.contains(now.getString("status")));
         assertEquals("completed", done.getString("status"), done.encodePrettily() + "\ncontrol plane output:\n"
                 + controlPlane.tail());
         JsonArray steps = done.getJsonArray("steps");
