@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wharf.egress.EgressProxy;
 import dev.wharf.model.ScriptedOpenAiServer;
+import dev.wharf.support.Api;
 import dev.wharf.support.EgressSandboxes;
 import dev.wharf.support.EgressTestProfile;
 import dev.wharf.support.EgressUpstreams;
@@ -17,7 +18,6 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,12 +62,7 @@ class BrowserMemoryTest {
                         "environment", Map.of("type", "remote", "network",
                                 Map.of("allowlist", List.of(Map.of("domain", "shop-a.test"))))))
                 .post("/v1/interactions").then().statusCode(200).extract().path("id");
-        Instant finish = Instant.now().plus(Duration.ofMinutes(3));
-        JsonPath done;
-        do {
-            EgressSandboxes.pause(200);
-            done = given().get("/v1/interactions/" + id).then().statusCode(200).extract().jsonPath();
-        } while (List.of("queued", "in_progress").contains(done.getString("status")) && Instant.now().isBefore(finish));
+        JsonPath done = Api.awaitEnd(id, Duration.ofMinutes(3));
 
         JsonPath finished = done;
         assertEquals("completed", done.getString("status"), finished::prettify);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wharf.egress.EgressProxy;
 import dev.wharf.model.ScriptedOpenAiServer;
+import dev.wharf.support.Api;
 import dev.wharf.support.EgressSandboxes;
 import dev.wharf.support.EgressTestProfile;
 import dev.wharf.support.EgressUpstreams;
@@ -19,7 +20,6 @@ import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -73,12 +73,7 @@ class EgressAgentTest {
                         "environment", Map.of("type", "remote", "network", Map.of("allowlist", List.of(
                                 Map.of("domain", "shop-a.test"), Map.of("domain", "shop-b.test"))))))
                 .post("/v1/interactions").then().statusCode(200).extract().path("id");
-        Instant finish = Instant.now().plus(Duration.ofMinutes(3));
-        JsonPath done;
-        do {
-            EgressSandboxes.pause(200);
-            done = given().get("/v1/interactions/" + id).then().statusCode(200).extract().jsonPath();
-        } while (List.of("queued", "in_progress").contains(done.getString("status")) && Instant.now().isBefore(finish));
+        JsonPath done = Api.awaitEnd(id, Duration.ofMinutes(3));
         assertEquals("completed", done.getString("status"), () -> given().get("/v1/interactions/" + id).asString());
         assertTrue(done.getList("x_artifacts.path").contains("out/prices.csv"));
         List<String> results = done.getList("steps.findAll { it.type == 'url_context_result' }.x_text");

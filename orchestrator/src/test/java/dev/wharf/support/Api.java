@@ -4,7 +4,11 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import io.restassured.response.ValidatableResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /** Calls the running application over HTTP the way a client would. */
@@ -50,5 +54,24 @@ public final class Api {
         response.statusCode(code)
                 .body("error.code", equalTo(code))
                 .body("error.status", equalTo(status));
+    }
+
+    /**
+     * Polls {@code GET /v1/interactions/{id}} until it is neither queued nor in progress, or {@code patience} ran
+     * out; answers the last reading, whatever it says.
+     */
+    public static JsonPath awaitEnd(String interactionId, Duration patience) {
+        Instant finish = Instant.now().plus(patience);
+        JsonPath now;
+        do {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            now = given().get("/v1/interactions/" + interactionId).then().statusCode(200).extract().jsonPath();
+        } while (List.of("queued", "in_progress").contains(now.getString("status")) && Instant.now().isBefore(finish));
+        return now;
     }
 }
