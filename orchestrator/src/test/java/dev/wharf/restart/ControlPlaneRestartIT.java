@@ -433,6 +433,89 @@ class ControlPlaneRestartIT {
         assertNothingLeftInProgress();
     }
 
+    /**
+     * A second control plane on the same database follows an interaction the first one runs: its stream gets
+     * every event, in order, without a gap or a repeat, and ends with the interaction's end. The second plane's
+     * followers never poll (an hour), so only the database's notifications can carry the first plane's appends.
+     * It runs no sandboxes (no firewall, no egress proxy of its own), so it leaves the first plane's alone.
+     */
+    @Test
+    @Order(7)
+    void aStreamOnAnotherPlaneSeesEveryEventOfAnInteractionRunningHere() throws Exception {
+        Path module = moduleDir();
+        Path home = module.resolve("target/restart-it/home/.wharf");
+        int otherPort = freePort();
+        ControlPlaneProcess other = new ControlPlaneProcess(module.resolve("target/quarkus-app/quarkus-run.jar"),
+                module.resolve("target/restart-it/second-plane.log"), otherPort,
+                Map.of("WHARF_HTTP_PORT", String.valueOf(otherPort), "WHARF_DB_NAME", DB_NAME,
+                        "WHARF_AUTH_KEY_FILE", home.resolve("api-key").toString(),
+                        "WHARF_SECRETS_KEY_FILE", home.resolve("secrets-key").toString()),
+                List.of("-Dwharf.sandbox.deployment=" + DEPLOYMENT,
+                        "-Dwharf.interactions.gateway-port=" + freePort(),
+                        "-Dwharf.models.openai.base-url=" + model.baseUrl(),
+                        "-Dwharf.sandbox.firewall=off",
+                        "-Dwharf.egress.enabled=false",
+                        "-Dwharf.environment.reconcile-interval=off",
+                        "-Dwharf.interactions.stream-poll=1h"));
+        other.start();
+        try {
+            model.enqueue(ScriptedReply.text("an answer written on the first plane").withDelay(3_000));
+            HttpResponse<String> created = send("POST", "/v1/interactions", new JsonObject().put("model", "openai/m")
+                    .put("input", "Answer after a pause").put("background", true));
+            assertEquals(200, created.statusCode(), created.body());
+            String id = new JsonObject(created.body()).getString("id");
+
+            List<String> elsewhere = eventIds(other.baseUrl(), id);
+            List<String> here = eventIds(controlPlane.baseUrl(), id);
+            assertTrue(elsewhere.size() >= 4, "the other plane's stream: " + elsewhere);
+            assertEquals(here, elsewhere, "the same events, in the same order, on both planes");
+            for (int i = 0; i < elsewhere.size(); i++) {
+                assertEquals(String.valueOf(i + 1), elsewhere.get(i), "event ids run without a gap: " + elsewhere);
+            }
+            assertEquals("completed", readable(id).getString("status"));
+        } finally {
+            other.stop();
+        }
+    }
+
+    /** The ids of an interaction's stream on {@code base}, from its start to {@code interaction.completed}. */
+    private static List<String> eventIds(String base, String interactionId) throws Exception {
+        HttpResponse<java.io.InputStream> stream = HTTP.send(HttpRequest.newBuilder(
+                        URI.create(base + "/v1/interactions/" + interactionId + "?stream=true"))
+                .timeout(Duration.ofSeconds(60)).header("x-goog-api-key", apiKey).GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, stream.statusCode());
+        List<String> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CompletableFuture<Boolean> completed = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try (java.io.BufferedReader lines = new java.io.BufferedReader(
+                            new java.io.InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+                        String event = null;
+                        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                            if (line.startsWith("event: ")) {
+                                event = line.substring("event: ".length());
+                            } else if (line.startsWith("id: ")) {
+                                ids.add(line.substring("id: ".length()));
+                                if ("interaction.completed".equals(event)) {
+                                    return true;
+                                }
+                            }
+                        }
+                        return false;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+        try {
+            assertTrue(completed.get(60, TimeUnit.SECONDS), "the stream on " + base
+                    + " ended before interaction.completed: " + ids);
+        } catch (java.util.concurrent.TimeoutException e) {
+            stream.body().close();
+            throw new AssertionError("no interaction.completed on " + base + " within 60 s; got " + ids);
+        }
+        return List.copyOf(ids);
+    }
+
     /** Restarts the local PostgreSQL cluster the plane uses (the one on port 5432), as its service would be. */
     private static void restartDatabase() throws Exception {
         Process list = new ProcessBuilder("pg_lsclusters", "-h").redirectErrorStream(true).start();
