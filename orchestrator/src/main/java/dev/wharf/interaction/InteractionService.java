@@ -143,7 +143,8 @@ public class InteractionService implements AdmittedWork {
                         start(row, request, permit);
                     }
                 })
-                .chain(() -> repository.find(id).map(Optional::orElseThrow))
+                // Committed: the answer is the interaction, read afresh when the database lets us, else as written.
+                .chain(() -> repository.find(id).map(found -> found.orElse(row)).onFailure().recoverWithItem(row))
                 .onFailure(Replay.class).recoverWithItem(e -> {
                     if (permit != null) {
                         permit.close(); // the winner's create holds the place
