@@ -131,12 +131,7 @@ public class WharfBench {
                 load(base, levels);
             }
         } finally {
-            // A plane wedged by the load may not stop on SIGTERM: the benchmark must end anyway.
-            app.destroy();
-            if (!app.waitFor(30, TimeUnit.SECONDS)) {
-                app.destroyForcibly();
-                app.waitFor(30, TimeUnit.SECONDS);
-            }
+            stop(app);
             model.stop(0);
             modelThreads.shutdownNow();
         }
@@ -645,11 +640,7 @@ public class WharfBench {
                 delete(base, id);
             }
         } finally {
-            app.destroy();
-            if (!app.waitFor(30, TimeUnit.SECONDS)) {
-                app.destroyForcibly();
-                app.waitFor(30, TimeUnit.SECONDS);
-            }
+            stop(app);
             pages.stop(0);
         }
     }
@@ -765,11 +756,7 @@ public class WharfBench {
             System.out.printf(Locale.ROOT, "| %s | Wharf: one idle sandbox, cgroup usage incl. page cache (MiB) | 1 |"
                     + " %.1f | | |%n", runtime, memory[0] / 1048576.0);
         } finally {
-            app.destroy();
-            if (!app.waitFor(30, TimeUnit.SECONDS)) {
-                app.destroyForcibly();
-                app.waitFor(30, TimeUnit.SECONDS);
-            }
+            stop(app);
         }
     }
 
@@ -904,6 +891,15 @@ public class WharfBench {
         Collections.sort(sorted);
         System.out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %.0f | %.0f |%n", runtime, measure, sorted.size(),
                 percentile(sorted, 50), percentile(sorted, 90), sorted.get(sorted.size() - 1));
+    }
+
+    /** SIGTERM, then SIGKILL after 30 s: a plane wedged by the load may not stop, and the benchmark must end. */
+    private static void stop(Process app) throws InterruptedException {
+        app.destroy();
+        if (!app.waitFor(30, TimeUnit.SECONDS)) {
+            app.destroyForcibly();
+            app.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     private static void awaitReady(String base, Process app) throws Exception {
