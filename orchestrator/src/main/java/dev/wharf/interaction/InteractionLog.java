@@ -19,7 +19,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The only writer of interaction event logs. Each append commits, then wakes the streams following that
- * interaction in this process (others poll), so a subscriber never sees an event that could still roll back.
+ * interaction in this process (other planes hear of it through the database's notification), so a subscriber never
+ * sees an event that could still roll back.
  * A terminal move writes, in its own transaction, the run's sandbox time to the usage ledger (handing the sandboxes
  * back to their environments) and the webhook deliveries the end raises (an outbox: a crash after the commit loses
  * none, they are sent at once and retried by any plane's poller). After the commit it fires {@link InteractionEnded}
@@ -54,33 +55,34 @@ public class InteractionLog {
 
     /** Appends a whole step (start and stop) at {@code index}. */
     public Uni<Void> step(String id, int index, JsonObject step) {
-        return durably(repository.inTransaction(tx -> repository.append(tx, id, InteractionEvent.STEP_START,
+        return durably(repository.inTransaction(tx -> wholeStep(tx, id, index, step)))
+                .invoke(() -> wake(id)).replaceWithVoid();
+    }
+
+    private Uni<Void> wholeStep(SqlClient tx, String id, int index, JsonObject step) {
+        return repository.append(tx, id, InteractionEvent.STEP_START,
                         new JsonObject().put("index", index).put("step", step))
                 .chain(() -> repository.append(tx, id, InteractionEvent.STEP_STOP,
-                        new JsonObject().put("index", index).put("step", step)))))
-                .invoke(() -> wake(id)).replaceWithVoid();
+                        new JsonObject().put("index", index).put("step", step)))
+                .replaceWithVoid();
     }
 
     /**
      * Appends the input steps of a new interaction, each whole, inside the caller's transaction (the create's);
-     * {@link #wakeFollowers} once it committed.
+     * {@link #wake} once it committed.
      */
     public Uni<Void> inputSteps(SqlClient tx, String id, List<JsonObject> steps) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (int i = 0; i < steps.size(); i++) {
             int index = i;
-            chain = chain.chain(() -> repository.append(tx, id, InteractionEvent.STEP_START,
-                            new JsonObject().put("index", index).put("step", steps.get(index))))
-                    .chain(() -> repository.append(tx, id, InteractionEvent.STEP_STOP,
-                            new JsonObject().put("index", index).put("step", steps.get(index))))
-                    .replaceWithVoid();
+            chain = chain.chain(() -> wholeStep(tx, id, index, steps.get(index)));
         }
         return chain;
     }
 
-    /** Tells this process's streams of {@code id} that something committed. */
-    public void wakeFollowers(String id) {
-        wake(id);
+    /** Tells this process's streams of {@code id} that something committed (other planes hear it from the database). */
+    public void wake(String id) {
+        bus.publish(ADDRESS_PREFIX + id, id);
     }
 
     public Uni<Void> startStep(String id, int index, JsonObject step) {
@@ -198,9 +200,5 @@ public class InteractionLog {
                     LOG.warnf("interaction %s: an observer of its end failed: %s", id, e.getMessage());
                     return null;
                 });
-    }
-
-    private void wake(String id) {
-        bus.publish(ADDRESS_PREFIX + id, id);
     }
 }

@@ -134,7 +134,7 @@ public class InteractionService implements AdmittedWork {
                         ? repository.findByIdempotencyKey(tenant.id(), idempotencyKey).map(Optional::orElseThrow)
                                 .chain(existing -> Uni.createFrom().failure(new Replay(existing)))
                         : Uni.createFrom().failure(e))
-                .invoke(() -> log.wakeFollowers(id))
+                .invoke(() -> log.wake(id))
                 // A model call needs no sandbox and starts at once.
                 .invoke(() -> {
                     if (queued) {
